@@ -31,7 +31,7 @@ def normalize_key(text: object) -> str:
     """
     if text is None:
         return ""
-    s = unicodedata.normalize("NFC", str(text)).casefold().replace("đ", "d")
+    s = unicodedata.normalize("NFC", str(text)).lower().replace("đ", "d")
     s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
     return _NON_ALNUM.sub(" ", s).strip()
 
@@ -55,6 +55,8 @@ class Vocabulary:
     skip_labels: tuple[str, ...]
     export_time_labels: tuple[str, ...]
     columns: tuple[str, ...] = field(default=())
+    #: column → the column that stands in for it when it is absent (received_at ← submitted_at)
+    fallbacks: Mapping[str, str] = field(default_factory=dict)
 
     def column_for(self, header: object) -> str | None:
         """Canonical column (or ``personal``/``ignored``) of a raw header, None if unknown."""
@@ -73,8 +75,7 @@ def _invert(
     for target, words in groups.items():
         if allowed is not None and target not in allowed:
             raise VocabularyError(
-                f"Từ vựng '{kind}': nhóm '{target}' không tồn tại; "
-                f"chỉ dùng: {', '.join(allowed)}."
+                f"Từ vựng '{kind}': nhóm '{target}' không tồn tại; chỉ dùng: {', '.join(allowed)}."
             )
         for word in words:
             key = normalize_key(word)
@@ -127,4 +128,7 @@ def load_vocabulary(
         skip_labels=tuple(normalize_key(w) for w in layout["skip_labels"]),
         export_time_labels=tuple(normalize_key(w) for w in layout["export_time_labels"]),
         columns=tuple(columns),
+        fallbacks={
+            spec["fallback_for"]: c for c, spec in columns.items() if "fallback_for" in spec
+        },
     )

@@ -1,0 +1,48 @@
+-- dossiers: one row per dossier_code (key), the dossier's state in its latest snapshot (SPEC §5):
+-- the row from the file with the latest export time wins; within a file, the later row wins.
+-- Ties between files exported at the same moment are broken by the file's content hash, so
+-- the result does not depend on the order in which files were loaded.
+
+with
+
+snapshots as (
+    select
+        snapshot_rows.*,
+        files.export_at
+    from snapshot_rows
+    inner join files using (file_hash)
+),
+
+latest as (
+    select *
+    from snapshots
+    qualify row_number() over (
+        partition by dossier_code
+        order by export_at desc, file_hash desc, row_number desc
+    ) = 1
+),
+
+final as (
+    select
+        dossier_code,
+        procedure_code,
+        procedure_name,
+        sector_name,
+        unit_name,
+        channel,
+        status_class,
+        received_at,
+        due_at,
+        finished_at,
+        cast(received_at as date) as received_date,
+        cast(due_at as date) as due_date,
+        cast(finished_at as date) as finished_date,
+        is_digitized,
+        has_e_result,
+        export_at as state_at,
+        file_hash as source_file_hash,
+        row_number as source_row_number
+    from latest
+)
+
+select * from final

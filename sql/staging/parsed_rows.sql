@@ -1,0 +1,152 @@
+-- parsed_rows: one row per dossier row of the file being loaded (key: row_number).
+-- Input: incoming_rows (the reader's text columns; a column absent from the export is null in
+-- every row, a blank cell is ''), and the vocabulary tables vocab_channels, vocab_statuses,
+-- vocab_flags. Output: canonical typed values, and `problems`, the list of reasons the row is
+-- rejected (empty = the row is loaded). SPEC §3.
+
+with
+
+incoming as (
+    select * from incoming_rows
+),
+
+keyed as (
+    select
+        row_number,
+        upper(trim(dossier_code)) as dossier_code,
+        nullif(trim(procedure_code), '') as procedure_code,
+        nullif(trim(procedure_name), '') as procedure_name,
+        nullif(trim(sector_name), '') as sector_name,
+        nullif(trim(unit_name), '') as unit_name,
+        -- a submission date serves only when the export has no reception date column
+        case when received_at is null then submitted_at else received_at end as received_text,
+        case when received_at is null then 'submitted_at' else 'received_at' end
+            as received_column,
+        channel as channel_text,
+        online_flag as online_text,
+        status as status_text,
+        due_at as due_text,
+        extended_due_at as extended_due_text,
+        finished_at as finished_text,
+        returned_at as returned_text,
+        is_digitized as digitized_text,
+        has_e_result as e_result_text
+    from incoming
+),
+
+parsed as (
+    select
+        keyed.*,
+        parse_local_ts(received_text) as received_ts,
+        parse_local_ts(due_text) as due_ts,
+        parse_local_ts(extended_due_text) as extended_due_ts,
+        parse_local_ts(finished_text) as finished_ts,
+        parse_local_ts(returned_text) as returned_ts,
+        ch.channel as channel_word,
+        online.flag_value as online_value,
+        st.status_class as status_word,
+        dig.flag_value as digitized_value,
+        er.flag_value as e_result_value
+    from keyed
+    left join vocab_channels as ch on ch.word_key = vocab_key(keyed.channel_text)
+    left join vocab_flags as online on online.word_key = vocab_key(keyed.online_text)
+    left join vocab_statuses as st on st.word_key = vocab_key(keyed.status_text)
+    left join vocab_flags as dig on dig.word_key = vocab_key(keyed.digitized_text)
+    left join vocab_flags as er on er.word_key = vocab_key(keyed.e_result_text)
+),
+
+typed as (
+    select
+        *,
+        case
+            when channel_text is not null then channel_word
+            when online_value then 'online'
+            when online_value = false or trim(online_text) = '' then 'direct'
+        end as channel,
+        coalesce(extended_due_ts, due_ts) as due_at,
+        coalesce(finished_ts, returned_ts) as finished_at,
+        case
+            when coalesce(trim(status_text), '') <> '' then status_word
+            when coalesce(finished_ts, returned_ts) is not null then 'finished'
+            else 'pending'
+        end as status_class,
+        case
+            when digitized_text is null then null
+            when trim(digitized_text) = '' then false
+            else digitized_value
+        end as is_digitized,
+        case
+            when e_result_text is null then null
+            when trim(e_result_text) = '' then false
+            else e_result_value
+        end as has_e_result
+    from parsed
+),
+
+checked as (
+    select
+        *,
+        list_filter([
+            case when coalesce(dossier_code, '') = ''
+                then {'problem': 'missing', 'column_name': 'dossier_code', 'value': null} end,
+            case when coalesce(trim(received_text), '') = ''
+                then {'problem': 'missing', 'column_name': received_column, 'value': null}
+            when received_ts is null
+                then {'problem': 'invalid_date', 'column_name': received_column,
+                      'value': received_text} end,
+            case when channel_text is not null and trim(channel_text) = ''
+                then {'problem': 'missing', 'column_name': 'channel', 'value': null}
+            when channel_text is not null and channel_word is null
+                then {'problem': 'unknown_word', 'column_name': 'channel', 'value': channel_text}
+            when channel_text is null and trim(online_text) <> '' and online_value is null
+                then {'problem': 'unknown_word', 'column_name': 'online_flag',
+                      'value': online_text} end,
+            case when coalesce(trim(status_text), '') <> '' and status_word is null
+                then {'problem': 'unknown_word', 'column_name': 'status', 'value': status_text}
+            end,
+            case when coalesce(trim(due_text), '') <> '' and due_ts is null
+                then {'problem': 'invalid_date', 'column_name': 'due_at', 'value': due_text} end,
+            case when coalesce(trim(extended_due_text), '') <> '' and extended_due_ts is null
+                then {'problem': 'invalid_date', 'column_name': 'extended_due_at',
+                      'value': extended_due_text} end,
+            case when coalesce(trim(finished_text), '') <> '' and finished_ts is null
+                then {'problem': 'invalid_date', 'column_name': 'finished_at',
+                      'value': finished_text} end,
+            case when coalesce(trim(returned_text), '') <> '' and returned_ts is null
+                then {'problem': 'invalid_date', 'column_name': 'returned_at',
+                      'value': returned_text} end,
+            case when status_class in ('finished', 'withdrawn') and finished_at is null
+                and coalesce(trim(finished_text), '') = ''
+                and coalesce(trim(returned_text), '') = ''
+                then {'problem': 'no_result_date', 'column_name': 'status',
+                      'value': status_text} end,
+            case when trim(digitized_text) <> '' and digitized_value is null
+                then {'problem': 'unknown_word', 'column_name': 'is_digitized',
+                      'value': digitized_text} end,
+            case when trim(e_result_text) <> '' and e_result_value is null
+                then {'problem': 'unknown_word', 'column_name': 'has_e_result',
+                      'value': e_result_text} end
+        ], p -> p is not null) as problems
+    from typed
+),
+
+final as (
+    select
+        row_number,
+        dossier_code,
+        procedure_code,
+        procedure_name,
+        sector_name,
+        unit_name,
+        channel,
+        status_class,
+        received_ts as received_at,
+        due_at,
+        finished_at,
+        is_digitized,
+        has_e_result,
+        problems
+    from checked
+)
+
+select * from final
