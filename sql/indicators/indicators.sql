@@ -55,7 +55,8 @@ flags as (
 outcomes as (
     select
         *,
-        is_handled and finished_date between from_date and to_date as is_resolved,
+        is_handled and coalesce(finished_date between from_date and to_date, false)
+            as is_resolved,
         is_handled and (finished_date is null or finished_date > to_date) as is_pending
     from flags
 ),
@@ -68,28 +69,31 @@ counted as (
         unit_value,
         sector_value,
         procedure_value,
-        is_new::int as received_new,
-        (is_new and channel = 'online')::int as received_online,
-        (is_new and channel = 'direct')::int as received_direct,
-        (is_new and channel = 'postal')::int as received_postal,
-        is_carried::int as carried_over,
-        is_handled::int as handled,
-        is_resolved::int as resolved,
-        (is_resolved and not is_withdrawn and finished_date < due_date)::int as resolved_early,
-        (is_resolved and (finished_date = due_date or due_date is null or is_withdrawn))::int
-            as resolved_on_time,
-        (is_resolved and not is_withdrawn and finished_date > due_date)::int
+        coalesce(is_new, false)::int as received_new,
+        coalesce(is_new and channel = 'online', false)::int as received_online,
+        coalesce(is_new and channel = 'direct', false)::int as received_direct,
+        coalesce(is_new and channel = 'postal', false)::int as received_postal,
+        coalesce(is_carried, false)::int as carried_over,
+        coalesce(is_handled, false)::int as handled,
+        coalesce(is_resolved, false)::int as resolved,
+        coalesce(is_resolved and not is_withdrawn and finished_date < due_date, false)::int
+            as resolved_early,
+        coalesce(
+            is_resolved and (finished_date = due_date or due_date is null or is_withdrawn), false
+        )::int as resolved_on_time,
+        coalesce(is_resolved and not is_withdrawn and finished_date > due_date, false)::int
             as resolved_overdue,
-        is_pending::int as pending,
-        (is_pending and status_class <> 'awaiting_supplement' and due_date < to_date)::int
-            as pending_overdue,
-        (is_resolved and is_withdrawn)::int as withdrawn,
-        (is_refused and in_window)::int as refused,
-        (is_new and is_digitized)::int as digitized,
-        (is_resolved and has_e_result)::int as e_result,
+        coalesce(is_pending, false)::int as pending,
+        coalesce(
+            is_pending and status_class <> 'awaiting_supplement' and due_date < to_date, false
+        )::int as pending_overdue,
+        coalesce(is_resolved and is_withdrawn, false)::int as withdrawn,
+        coalesce(is_refused and in_window, false)::int as refused,
+        coalesce(is_new and is_digitized, false)::int as digitized,
+        coalesce(is_resolved and has_e_result, false)::int as e_result,
         -- bases of the two flag rates: rows whose export has the flag column
-        (is_new and is_digitized is not null)::int as digitized_known,
-        (is_resolved and has_e_result is not null)::int as e_result_known
+        coalesce(is_new and is_digitized is not null, false)::int as digitized_known,
+        coalesce(is_resolved and has_e_result is not null, false)::int as e_result_known
     from outcomes
 ),
 

@@ -1,0 +1,154 @@
+"""Validate the staged tables with the Great Expectations suites of ``expectations/``.
+
+One suite per validated table (``expectations/<table>.json``); each expectation's ``meta``
+says why it exists (``why``) and what to do when it fails (``todo``). The frame a suite checks
+comes from ``sql/validation/<table>.sql`` over the staged table. Expectations of severity
+``critical`` block publishing; ``warning`` ones are reported and publish.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from pipelines.db import ROOT, sql_text
+
+EXPECTATIONS_DIR = ROOT / "expectations"
+VALIDATED_TABLES: tuple[str, ...] = ("dossiers", "indicators")
+MAX_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One expectation's outcome, in plain words."""
+
+    table: str
+    expectation: str
+    column: str | None
+    severity: str
+    success: bool
+    unexpected_count: int
+    examples: list[str]
+    why: str
+    todo: str | None
+
+    def message(self) -> str:
+        """A line for the user: the check, how many rows, examples, what to do."""
+        where = f" (cột {self.column})" if self.column else ""
+        text = f"[{self.table}] {self.why}{where}: {self.unexpected_count} dòng không đạt"
+        if self.examples:
+            text += f", ví dụ: {', '.join(self.examples)}"
+        if self.todo:
+            text += f". Cần làm: {self.todo}"
+        return text
+
+
+@dataclass
+class ValidationOutcome:
+    """All findings of one validation; ``success`` is false when a critical check failed."""
+
+    findings: list[Finding] = field(default_factory=list)
+    results: list[Any] = field(default_factory=list, repr=False)
+
+    @property
+    def success(self) -> bool:
+        return not any(f.severity == "critical" and not f.success for f in self.findings)
+
+    @property
+    def failed(self) -> list[Finding]:
+        return [f for f in self.findings if not f.success]
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary for run.json."""
+        return {
+            "success": self.success,
+            "checks": len(self.findings),
+            "passed": sum(f.success for f in self.findings),
+            "failed": [asdict(f) | {"message": f.message()} for f in self.failed],
+        }
+
+
+def load_suite(table: str, directory: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
+    """The suite of ``table`` as committed JSON."""
+    with (directory / f"{table}.json").open(encoding="utf-8") as f:
+        return json.load(f)
+
+
+def validation_frame(con: duckdb.DuckDBPyConnection, table: str, schema: str) -> pd.DataFrame:
+    """The frame a suite checks: ``sql/validation/<table>.sql`` over ``<schema>.<table>``."""
+    con.execute(f"set search_path = '{schema},main'")
+    try:
+        return con.sql(sql_text(f"validation/{table}")).to_arrow_table().to_pandas()
+    finally:
+        con.execute("set search_path = 'main'")
+
+
+def _quiet_gx() -> Any:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False}
+    return gx, context
+
+
+def _examples(result: dict[str, Any]) -> list[str]:
+    values = result.get("partial_unexpected_list") or []
+    if not values and result.get("partial_unexpected_counts"):
+        values = [c["value"] for c in result["partial_unexpected_counts"]]
+    return [str(v) for v in values[:MAX_EXAMPLES]]
+
+
+def validate_frames(
+    frames: dict[str, pd.DataFrame], directory: Path = EXPECTATIONS_DIR
+) -> ValidationOutcome:
+    """Run each table's suite over its frame, once per table."""
+    gx, context = _quiet_gx()
+    outcome = ValidationOutcome()
+    for table, frame in frames.items():
+        spec = load_suite(table, directory)
+        suite = context.suites.add(gx.ExpectationSuite(**spec))
+        source = context.data_sources.add_pandas(f"{table}_source")
+        batch_def = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{table}_validation", data=batch_def, suite=suite)
+        )
+        result = definition.run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
+        )
+        outcome.results.append(result)
+        for item in result.results:
+            config = item.expectation_config
+            meta = config.meta or {}
+            res = item.result or {}
+            outcome.findings.append(
+                Finding(
+                    table=table,
+                    expectation=config.type,
+                    column=config.kwargs.get("column"),
+                    severity=str(getattr(config, "severity", "critical") or "critical")
+                    .split(".")[-1]
+                    .lower(),
+                    success=bool(item.success),
+                    unexpected_count=int(
+                        res.get("unexpected_count") or (0 if item.success else 1)
+                    ),
+                    examples=_examples(res),
+                    why=meta.get("why", config.type),
+                    todo=meta.get("todo"),
+                )
+            )
+    return outcome
+
+
+def validate_tables(con: duckdb.DuckDBPyConnection, schema: str) -> ValidationOutcome:
+    """Validate every staged table of :data:`VALIDATED_TABLES`."""
+    frames = {t: validation_frame(con, t, schema) for t in VALIDATED_TABLES}
+    return validate_frames(frames)
