@@ -89,7 +89,7 @@ def load_file(con: duckdb.DuckDBPyConnection, result: ReadResult) -> LoadStats:
                      - count(distinct dossier_code) filter (where len(problems) = 0)
             from parsed_rows
             """
-        ).fetchone()
+        ).fetchall()[0]
         stats = LoadStats(result.rows_read, loaded, rejected, result.rows_skipped, duplicate)
         con.execute(
             """

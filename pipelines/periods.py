@@ -24,7 +24,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 #: Start of the two-tier local government: the default start of the cumulative window.
 DEFAULT_SINCE = date(2025, 7, 1)
@@ -154,9 +154,18 @@ def latest_complete_month(as_of: date) -> Period:
     return standard_month(year, month)
 
 
+def month_containing(day: date) -> Period:
+    """The standard month that ``day`` falls in."""
+    if day.day <= CUTOFF_DAY:
+        return standard_month(day.year, day.month)
+    if day.month == 12:
+        return standard_month(day.year + 1, 1)
+    return standard_month(day.year, day.month + 1)
+
+
 def months_between(since: date, to: date) -> list[Window]:
     """Standard months overlapping ``[since, to]``, clipped to it: the monthly series."""
-    first = latest_complete_month(since + timedelta(days=CUTOFF_DAY))  # month containing since
+    first = month_containing(since)
     year, month = first.to_date.year, first.to_date.month
     windows: list[Window] = []
     while True:

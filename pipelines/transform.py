@@ -33,7 +33,7 @@ def build_tables(con: duckdb.DuckDBPyConnection, windows: Sequence[Window]) -> d
     con.execute(f"create schema if not exists {STAGING}")
     con.execute(
         f"create or replace table {STAGING}.report_windows "
-        "(\"window\" varchar, from_date date, to_date date)"
+        '("window" varchar, from_date date, to_date date)'
     )
     for w in windows:
         con.execute(
@@ -47,7 +47,7 @@ def build_tables(con: duckdb.DuckDBPyConnection, windows: Sequence[Window]) -> d
             sql = sql_text(sql_file)
             params = {k: v for k, v in PARAMETERS.items() if f"${k}" in sql}
             con.execute(f"create or replace table {STAGING}.{table} as {sql}", params)
-            counts[table] = con.execute(f"select count(*) from {STAGING}.{table}").fetchone()[0]
+            counts[table] = con.execute(f"select count(*) from {STAGING}.{table}").fetchall()[0][0]
     finally:
         con.execute("set search_path = 'main'")
     return counts

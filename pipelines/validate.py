@@ -9,6 +9,7 @@ comes from ``sql/validation/<table>.sql`` over the staged table. Expectations of
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -93,6 +94,8 @@ def _quiet_gx() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     return gx, context
@@ -106,49 +109,78 @@ def _examples(result: dict[str, Any]) -> list[str]:
 
 
 def validate_frames(
-    frames: dict[str, pd.DataFrame], directory: Path = EXPECTATIONS_DIR
+    frames: dict[str, pd.DataFrame],
+    directory: Path = EXPECTATIONS_DIR,
+    docs_dir: Path | None = None,
 ) -> ValidationOutcome:
-    """Run each table's suite over its frame, once per table."""
+    """Run each table's suite over its frame, once per table; build Data Docs into docs_dir."""
     gx, context = _quiet_gx()
+    actions = []
+    if docs_dir is not None:
+        context.add_data_docs_site(
+            "hoso",
+            {
+                "class_name": "SiteBuilder",
+                "store_backend": {
+                    "class_name": "TupleFilesystemStoreBackend",
+                    "base_directory": str(docs_dir.resolve()),
+                },
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            },
+        )
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["hoso"])]
     outcome = ValidationOutcome()
     for table, frame in frames.items():
-        spec = load_suite(table, directory)
-        suite = context.suites.add(gx.ExpectationSuite(**spec))
+        suite = context.suites.add(gx.ExpectationSuite(**load_suite(table, directory)))
         source = context.data_sources.add_pandas(f"{table}_source")
         batch_def = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(table)
         definition = context.validation_definitions.add(
             gx.ValidationDefinition(name=f"{table}_validation", data=batch_def, suite=suite)
         )
-        result = definition.run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
-        )
-        outcome.results.append(result)
-        for item in result.results:
-            config = item.expectation_config
-            meta = config.meta or {}
-            res = item.result or {}
-            outcome.findings.append(
-                Finding(
-                    table=table,
-                    expectation=config.type,
-                    column=config.kwargs.get("column"),
-                    severity=str(getattr(config, "severity", "critical") or "critical")
-                    .split(".")[-1]
-                    .lower(),
-                    success=bool(item.success),
-                    unexpected_count=int(
-                        res.get("unexpected_count") or (0 if item.success else 1)
-                    ),
-                    examples=_examples(res),
-                    why=meta.get("why", config.type),
-                    todo=meta.get("todo"),
-                )
+        checkpoint = context.checkpoints.add(
+            gx.Checkpoint(
+                name=f"{table}_checkpoint",
+                validation_definitions=[definition],
+                actions=actions,
+                result_format={
+                    "result_format": "SUMMARY",
+                    "partial_unexpected_count": MAX_EXAMPLES,
+                },
             )
+        )
+        run = checkpoint.run(batch_parameters={"dataframe": frame})
+        for result in run.run_results.values():
+            outcome.results.append(result)
+            outcome.findings.extend(_findings(table, result))
     return outcome
 
 
-def validate_tables(con: duckdb.DuckDBPyConnection, schema: str) -> ValidationOutcome:
-    """Validate every staged table of :data:`VALIDATED_TABLES`."""
+def _findings(table: str, result: Any) -> list[Finding]:
+    findings = []
+    for item in result.results:
+        config = item.expectation_config
+        meta = config.meta or {}
+        res = item.result or {}
+        severity = str(getattr(config, "severity", None) or "critical")
+        findings.append(
+            Finding(
+                table=table,
+                expectation=config.type,
+                column=config.kwargs.get("column"),
+                severity=severity.split(".")[-1].lower(),
+                success=bool(item.success),
+                unexpected_count=int(res.get("unexpected_count") or (0 if item.success else 1)),
+                examples=_examples(res),
+                why=meta.get("why", config.type),
+                todo=meta.get("todo"),
+            )
+        )
+    return findings
+
+
+def validate_tables(
+    con: duckdb.DuckDBPyConnection, schema: str, docs_dir: Path | None = None
+) -> ValidationOutcome:
+    """Validate every staged table of :data:`VALIDATED_TABLES`; Data Docs into docs_dir."""
     frames = {t: validation_frame(con, t, schema) for t in VALIDATED_TABLES}
-    return validate_frames(frames)
+    return validate_frames(frames, docs_dir=docs_dir)

@@ -89,13 +89,11 @@ def _dossiers(count: int) -> str:
 
 
 def _span(row: pd.Series) -> str:
-    return (
-        f"từ ngày {format_date_vi(row['from_date'])} đến ngày {format_date_vi(row['to_date'])}"
-    )
+    return f"từ ngày {format_date_vi(row['from_date'])} đến ngày {format_date_vi(row['to_date'])}"
 
 
 def _rate(row: pd.Series, name: str) -> str:
-    """"đạt tỷ lệ 99,85%", or "tỷ lệ: không có hồ sơ" when the rate is null."""
+    """A rate clause: "đạt tỷ lệ 99,85%", or "tỷ lệ: không có hồ sơ" when the rate is null."""
     rate = row[name]
     text = format_rate_vi(rate, base=_n(row, RATE_PARTS[name][1]))
     return f"tỷ lệ: {text}" if is_missing(rate) else f"đạt tỷ lệ {text}"
@@ -154,7 +152,7 @@ def _handling(row: pd.Series, *, lead: str, empty: str, carried: str) -> str:
 
 
 def _share(row: pd.Series, label: str, name: str) -> str:
-    """"tỷ lệ số hóa đạt 99,85% (1.234/1.236 hồ sơ)", or "tỷ lệ số hóa: không có hồ sơ"."""
+    """A share: "tỷ lệ số hóa đạt 99,85% (1.234/1.236 hồ sơ)" or "tỷ lệ số hóa: không có hồ sơ"."""
     (numerator,), base = RATE_PARTS[name]
     rate = row[name]
     text = format_rate_vi(rate, base=_n(row, base))

@@ -69,9 +69,7 @@ INDICATORS_SHEET = "Chỉ số"
 
 FORM_CODE = "Biểu số 06/VPCP/KSTT"
 FORM_BASIS = "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP"
-FORM_TITLE = (
-    "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC"
-)
+FORM_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC"
 TOTAL_LABEL = "Tổng cộng"
 
 #: Form 06 header: (cell range, text), rows 5–7 of the form sheet.
@@ -142,9 +140,7 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 
 
-def write_workbook(
-    indicators: pd.DataFrame, path: Path, *, unit_name: str | None = None
-) -> None:
+def write_workbook(indicators: pd.DataFrame, path: Path, *, unit_name: str | None = None) -> None:
     """Write ``indicators`` (columns ``contract.INDICATOR_COLUMNS``) to the workbook ``path``.
 
     Needs the ``group_by = all`` rows of the ``period``, ``cumulative`` and ``ytd`` windows;
@@ -232,7 +228,7 @@ def _rate(row: pd.Series, name: str) -> float | None:
 
 
 def _no_rate_text(row: pd.Series, name: str) -> str:
-    """"không có hồ sơ" when the rate's base is zero, "không có dữ liệu" otherwise."""
+    """Text for a null rate: "không có hồ sơ" (base zero) or "không có dữ liệu" (no flag)."""
     return format_rate_vi(None, base=_figure(row, RATE_PARTS[name][1]))
 
 
@@ -244,7 +240,7 @@ def _put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
         text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = text
+        cell.value = text or None
         if text.startswith(_FORMULA_TRIGGERS):
             cell.data_type = "s"
             cell.quotePrefix = True
@@ -417,7 +413,7 @@ def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
             _put(ws, r, c, _figure(totals[window], name)).number_format = INT_FORMAT
         r += 1
     _box(ws, range(first, r), range(1, last_col + 1))
-    _put(ws, r + 1, 1, f"Tỷ lệ trên 0 hồ sơ ghi \"{NO_BASE_TEXT}\", không ghi 0% hay 100%.")
+    _put(ws, r + 1, 1, f'Tỷ lệ trên 0 hồ sơ ghi "{NO_BASE_TEXT}", không ghi 0% hay 100%.')
     ws.cell(row=r + 1, column=1).font = Font(italic=True)
 
     for letter, width in zip("ABCDE", (38, 52, 24, 24, 24), strict=True):
@@ -478,9 +474,7 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
     chart.y_axis.delete = False
     for name in ("received_new", "resolved"):
         column = 4 + MONTHLY_FIGURES.index(name)
-        chart.add_data(
-            Reference(ws, min_col=column, min_row=1, max_row=r), titles_from_data=True
-        )
+        chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=r), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=r))
     chart.width = 24
     chart.height = 12

@@ -38,9 +38,11 @@ per_window as (
         d.finished_date,
         d.due_date,
         d.is_digitized,
-        d.has_e_result
-    from dossiers as d
-    inner join windows as w on d.received_date <= w.to_date
+        d.has_e_result,
+        d.dossier_code is not null as is_dossier
+    from windows as w
+    -- left join: a window with no dossier still gets its `all` row, with zeros
+    left join dossiers as d on d.received_date <= w.to_date
 ),
 
 flags as (
@@ -69,6 +71,7 @@ counted as (
         unit_value,
         sector_value,
         procedure_value,
+        is_dossier::int as dossiers,
         coalesce(is_new, false)::int as received_new,
         coalesce(is_new and channel = 'online', false)::int as received_online,
         coalesce(is_new and channel = 'direct', false)::int as received_direct,
@@ -135,6 +138,7 @@ grouped as (
         ("window", from_date, to_date, sector_value),
         ("window", from_date, to_date, procedure_value)
     )
+    having grouping(unit_value, sector_value, procedure_value) = 7 or sum(dossiers) > 0
 ),
 
 final as (

@@ -126,7 +126,7 @@ checked as (
             case when trim(e_result_text) <> '' and e_result_value is null
                 then {'problem': 'unknown_word', 'column_name': 'has_e_result',
                       'value': e_result_text} end
-        ], p -> p is not null) as problems
+        ], lambda p: p is not null) as problems
     from typed
 ),
 

@@ -1,0 +1,275 @@
+"""The ``hoso`` command: thin verbs over the library. Messages for people are Vietnamese.
+
+hoso run       chạy toàn bộ: đọc tệp xuất → nạp → tính chỉ số → kiểm tra → công bố
+hoso check     đọc thử tệp (không nạp): trình đọc, trang tính, ánh xạ tiêu đề, số dòng
+hoso periods   liệt kê các kỳ báo cáo chuẩn của một năm
+hoso status    các lần chạy gần nhất và số liệu đã công bố
+hoso serve     chạy theo lịch hằng đêm (Prefect), có giao diện web
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+EXIT_USAGE = 2
+
+
+def _quiet_environment() -> None:
+    """Offline-friendly defaults for Prefect and Great Expectations (before they import)."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' không phải ngày dạng YYYY-MM-DD (ví dụ 2026-04-16)."
+        ) from None
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _fail(text: str, code: int = EXIT_USAGE) -> int:
+    print(f"LỖI: {text}", file=sys.stderr, flush=True)
+    return code
+
+
+# --- run -----------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the whole flow once and print the figures."""
+    from pipelines.periods import PeriodError, parse_period
+    from pipelines.settings import SettingsError, load_settings
+
+    if args.period and (args.date_from or args.date_to):
+        return _fail("Dùng --period hoặc --from/--to, không dùng cả hai.")
+    if bool(args.date_from) != bool(args.date_to):
+        return _fail("Cần cả --from và --to (hoặc dùng --period, ví dụ --period 2026-04).")
+    start, end = args.date_from, args.date_to
+    if args.period:
+        try:
+            chosen = parse_period(args.period)
+        except PeriodError as exc:
+            return _fail(str(exc))
+        start, end = chosen.from_date, chosen.to_date
+    if start and end and start > end:
+        return _fail("--from phải trước hoặc bằng --to.")
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        return _fail(str(exc))
+
+    _quiet_environment()
+    from pipelines.flows import hoso_flow
+    from pipelines.lock import LockTimeout
+    from pipelines.report_text import print_run
+
+    try:
+        result = hoso_flow(
+            exports=str(args.exports) if args.exports else None,
+            database=str(args.db) if args.db else None,
+            output=str(args.out) if args.out else None,
+            period_from=start,
+            period_to=end,
+            since=args.since,
+            config=str(args.config) if args.config else None,
+        )
+    except (SettingsError, LockTimeout, FileNotFoundError) as exc:
+        return _fail(str(exc))
+    database = Path(args.db) if args.db else settings.database
+    print_run(result, database)
+    return int(result["exit_code"])
+
+
+# --- check ---------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Read files without loading them and say what hoso understood."""
+    from pipelines.ingest import Refusal, read_one
+    from pipelines.settings import SettingsError, load_settings
+
+    try:
+        vocab = load_settings(args.config).vocabulary()
+    except SettingsError as exc:
+        return _fail(str(exc))
+    worst = 0
+    for path in args.files:
+        _say(f"== {path}")
+        if not path.is_file():
+            _say("   Không tìm thấy tệp.")
+            worst = EXIT_USAGE
+            continue
+        outcome = read_one(path, vocab, frozenset())
+        if isinstance(outcome, Refusal):
+            _say(f"   BỊ TỪ CHỐI: {outcome.reason}")
+            worst = max(worst, 3)
+            continue
+        _say(f"   Loại tệp: {outcome.kind}; trang tính: {outcome.sheet}")
+        if outcome.ignored_sheets:
+            _say(f"   Trang tính bỏ qua: {', '.join(outcome.ignored_sheets)}")
+        _say(
+            f"   Thời điểm xuất: {outcome.export_at:%d/%m/%Y %H:%M} "
+            f"(theo {_RULE_LABELS[outcome.export_time_rule]})"
+        )
+        _say(f"   Dòng tiêu đề: {outcome.header_rows}")
+        for column, header in outcome.columns.items():
+            _say(f"     {header!s:<32} → {column}")
+        if outcome.personal_columns:
+            _say(f"   Cột dữ liệu cá nhân bị loại bỏ: {outcome.personal_columns}")
+        if outcome.ignored_headers:
+            _say(f"   Tiêu đề không dùng: {', '.join(outcome.ignored_headers)}")
+        _say(
+            f"   Dòng đọc: {outcome.rows_read} = hồ sơ {outcome.rows.num_rows} "
+            f"+ bỏ qua {outcome.rows_skipped} (giá trị được kiểm tra khi nạp: hoso run)"
+        )
+    return worst
+
+
+_RULE_LABELS = {
+    "title_block": "dòng tiêu đề trong tệp",
+    "file_name": "ngày trong tên tệp",
+    "file_mtime": "thời gian sửa tệp",
+}
+
+
+# --- periods -------------------------------------------------------------------------------
+
+
+def cmd_periods(args: argparse.Namespace) -> int:
+    """List the standard periods of a year."""
+    from pipelines.periods import periods_of_year
+
+    year = args.year or date.today().year
+    _say(f"{'Tên (--period)':<16} {'Kỳ':<34} Từ ngày     Đến ngày")
+    for p in periods_of_year(year):
+        _say(f"{p.name:<16} {p.label:<34} {p.from_date:%d/%m/%Y}  {p.to_date:%d/%m/%Y}")
+    return 0
+
+
+# --- status --------------------------------------------------------------------------------
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """The last runs and the figures published last."""
+    from pipelines.report_text import print_status
+    from pipelines.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    database = Path(args.db) if args.db else settings.database
+    if not database.exists():
+        return _fail(f"Chưa có cơ sở dữ liệu {database}: hãy chạy 'hoso run' trước.")
+    return print_status(database, limit=args.limit)
+
+
+# --- serve ---------------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the flow on its nightly schedule (Prefect deployment)."""
+    from pipelines.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    _quiet_environment()
+    from pipelines.serve import serve
+
+    return serve(settings, config=args.config, cron=args.cron, port=args.port)
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hoso",
+        description=(
+            "hoso: tính các chỉ số báo cáo giải quyết thủ tục hành chính từ tệp Excel xuất "
+            "từ hệ thống một cửa / Cổng dịch vụ công."
+        ),
+    )
+    parser.add_argument(
+        "--config", type=Path, default=None, help="tệp cấu hình (mặc định: ./hoso.toml nếu có)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH")
+
+    run = sub.add_parser(
+        "run",
+        help="chạy toàn bộ và công bố số liệu",
+        description="Đọc tệp xuất → nạp vào DuckDB → tính chỉ số → kiểm tra → công bố. "
+        "Mã thoát: 0 đã công bố; 1 kiểm tra không đạt (không công bố); 2 sai cách dùng "
+        "hoặc cấu hình; 3 đã công bố nhưng có tệp bị từ chối.",
+    )
+    run.add_argument("--exports", type=Path, help="thư mục chứa các tệp xuất")
+    run.add_argument("--from", dest="date_from", type=_iso_date, help="đầu kỳ báo cáo YYYY-MM-DD")
+    run.add_argument("--to", dest="date_to", type=_iso_date, help="cuối kỳ báo cáo YYYY-MM-DD")
+    run.add_argument(
+        "--period", help="kỳ chuẩn thay cho --from/--to: 2026-04, 2026-Q1, 2026-H1, 2026 …"
+    )
+    run.add_argument("--since", type=_iso_date, help="đầu lũy kế (mặc định 2025-07-01)")
+    run.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    run.add_argument("--out", type=Path, help="thư mục công bố kết quả")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser(
+        "check",
+        help="đọc thử tệp xuất, không nạp",
+        description="Đọc tệp mà không nạp: loại tệp, trang tính, ánh xạ tiêu đề, thời điểm "
+        "xuất, số dòng. Dùng khi gặp một mẫu tệp xuất mới.",
+    )
+    check.add_argument("files", type=Path, nargs="+", help="các tệp cần đọc thử")
+    check.set_defaults(func=cmd_check)
+
+    per = sub.add_parser("periods", help="liệt kê các kỳ báo cáo chuẩn của một năm")
+    per.add_argument("--year", type=int, help="năm (mặc định: năm nay)")
+    per.set_defaults(func=cmd_periods)
+
+    status = sub.add_parser("status", help="các lần chạy gần nhất và số liệu đã công bố")
+    status.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    status.add_argument("--limit", type=int, default=5, help="số lần chạy hiển thị")
+    status.set_defaults(func=cmd_status)
+
+    serve = sub.add_parser(
+        "serve",
+        help="chạy tự động hằng đêm theo lịch (Prefect)",
+        description="Khởi động máy chủ Prefect trên 127.0.0.1 (nếu chưa cấu hình) và phục vụ "
+        "luồng hoso theo lịch cron trong hoso.toml. Dừng bằng Ctrl+C.",
+    )
+    serve.add_argument("--cron", help="ghi đè lịch cron, ví dụ '0 2 * * *'")
+    serve.add_argument("--port", type=int, default=4200, help="cổng của giao diện Prefect")
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``hoso`` console script."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""Prefect wiring: the nightly flow and its tasks. No business logic lives here.
+
+read (in parallel threads) → load (one writer) → build (sql/) → validate (expectations/) →
+publish (only when no critical check failed).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import unmapped
+
+from pipelines import db, ingest, load, periods, publish, transform, validate
+from pipelines.lock import writer_lock
+from pipelines.read import ReadResult
+from pipelines.settings import Settings, load_settings
+from pipelines.summary import (
+    EXIT_PUBLISHED,
+    EXIT_PUBLISHED_WITH_REFUSALS,
+    EXIT_VALIDATION_FAILED,
+    RunSummary,
+)
+from pipelines.vocab import Vocabulary
+
+TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="read-file", task_run_name="read {path.name}", **TASK_OPTIONS)
+def read_file(path: Path, vocab: Vocabulary, known: frozenset[str]) -> ingest.ReadOutcome:
+    """Read one export (or skip it when its bytes were loaded before)."""
+    return ingest.read_one(path, vocab, known)
+
+
+@task(name="build-tables", **TASK_OPTIONS)
+def build_tables(database: Path, windows: list[periods.Window]) -> dict[str, int]:
+    """Run the SQL of sql/ into the staging schema."""
+    con = db.connect(database)
+    try:
+        return transform.build_tables(con, windows)
+    finally:
+        con.close()
+
+
+@task(name="validate-tables", **TASK_OPTIONS)
+def validate_tables(database: Path, docs_dir: Path) -> validate.ValidationOutcome:
+    """Run the expectation suites over the staged tables; Data Docs into docs_dir."""
+    con = db.connect(database)
+    try:
+        return validate.validate_tables(con, transform.STAGING, docs_dir)
+    finally:
+        con.close()
+
+
+@task(name="publish", **TASK_OPTIONS)
+def publish_outputs(
+    database: Path, staged: Path, out: Path, summary: RunSummary, settings: Settings
+) -> list[str]:
+    """Write every output into the staging folder, then swap tables and folder."""
+    con = db.connect(database)
+    try:
+        return publish.publish(con, staged, out, summary, unit_name=settings.unit_name)
+    finally:
+        con.close()
+
+
+def _windows(settings: Settings, start: date | None, end: date | None, as_of: date | None):
+    if start is None or end is None:
+        chosen = periods.latest_complete_month(as_of or date.today())
+        start, end = start or chosen.from_date, end or chosen.to_date
+    return periods.report_windows(start, end, settings.since)
+
+
+@flow(name="hoso", task_runner=ThreadPoolTaskRunner(max_workers=max(1, os.cpu_count() or 1)))
+def hoso_flow(
+    exports: str | None = None,
+    database: str | None = None,
+    output: str | None = None,
+    period_from: date | None = None,
+    period_to: date | None = None,
+    since: date | None = None,
+    config: str | None = None,
+) -> dict[str, Any]:
+    """Ingest the exports folder, build and validate the indicators, publish them."""
+    logger = get_run_logger()
+    settings = load_settings(Path(config) if config else None).override(
+        exports=Path(exports) if exports else None,
+        database=Path(database) if database else None,
+        output=Path(output) if output else None,
+        since=since,
+    )
+    run_id = uuid.uuid4().hex[:12]
+    summary = RunSummary(
+        run_id=run_id,
+        started_at=datetime.now().replace(microsecond=0),
+        exports=str(settings.exports),
+        database=str(settings.database),
+        output=str(settings.output),
+    )
+    vocab = settings.vocabulary()
+    with writer_lock(settings.database, settings.lock_timeout_seconds):
+        publish.recover(settings.output)
+        con = db.connect(settings.database)
+        try:
+            load.register_vocabulary(con, vocab)
+            known = frozenset(load.known_hashes(con))
+            paths, ignored = ingest.discover(settings.exports)
+            summary.files_ignored = [p.name for p in ignored]
+            logger.info("%d tệp cần đọc, %d tệp bỏ qua", len(paths), len(ignored))
+            futures = read_file.map(paths, vocab=unmapped(vocab), known=unmapped(known))
+            for future in as_completed(futures):
+                outcome = future.result()
+                if isinstance(outcome, ReadResult):
+                    stats = load.load_file(con, outcome)
+                    summary.add_loaded(outcome, stats, con)
+                    logger.info(
+                        "%s: đọc %d dòng = nạp %d + loại %d + bỏ qua %d",
+                        outcome.path.name,
+                        stats.rows_read,
+                        stats.rows_loaded,
+                        stats.rows_rejected,
+                        stats.rows_skipped,
+                    )
+                elif isinstance(outcome, ingest.AlreadyLoaded):
+                    summary.add_skipped(outcome)
+                    logger.info("%s: đã nạp trước đây, bỏ qua", outcome.path.name)
+                else:
+                    summary.add_refused(outcome)
+                    logger.warning("%s: bị từ chối: %s", outcome.path.name, outcome.reason)
+            as_of = con.execute("select max(export_at)::date from files").fetchall()[0][0]
+        finally:
+            con.close()
+        summary.files.sort(key=lambda f: f["file"])
+        summary.files_refused.sort(key=lambda f: f["file"])
+        summary.files_already_loaded.sort()
+
+        windows = _windows(settings, period_from, period_to, as_of)
+        summary.period_from, summary.period_to = windows[0].from_date, windows[0].to_date
+        summary.since = windows[1].from_date
+        summary.windows = [
+            {"window": w.kind, "from_date": w.from_date, "to_date": w.to_date} for w in windows
+        ]
+        summary.tables = build_tables(settings.database, windows)
+        logger.info("Đã dựng bảng: %s", summary.tables)
+
+        staged = publish.staging_dir(settings.output, run_id)
+        outcome = validate_tables(settings.database, staged / publish.DOCS_DIR)
+        summary.validation = outcome.summary()
+        logger.info(
+            "Kiểm tra: %d/%d đạt", summary.validation["passed"], summary.validation["checks"]
+        )
+        if not outcome.success:
+            summary.outcome = "validation_failed"
+            summary.exit_code = EXIT_VALIDATION_FAILED
+            for finding in outcome.failed:
+                logger.error(finding.message())
+            publish.keep_failed_run(staged, settings.database, summary)
+            con = db.connect(settings.database)
+            try:
+                publish.record_run(con, summary)
+            finally:
+                con.close()
+            return summary.as_dict()
+        summary.outcome = "published"
+        summary.exit_code = (
+            EXIT_PUBLISHED_WITH_REFUSALS if summary.files_refused else EXIT_PUBLISHED
+        )
+        publish_outputs(settings.database, staged, settings.output, summary, settings)
+        logger.info("Đã công bố vào %s", settings.output)
+    return summary.as_dict()

@@ -1,0 +1,90 @@
+"""Publish a validated set of figures: files into ``--out`` and tables into the database.
+
+Everything is written into a staging folder first; the published tables and the folder are
+swapped only when every file is complete (see :mod:`pipelines.publish.atomic`).
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.publish.atomic import recover, staging_dir, swap_dir, swap_tables
+from pipelines.publish.files import write_csv, write_json
+from pipelines.summary import RunSummary
+
+__all__ = ["DOCS_DIR", "keep_failed_run", "publish", "record_run", "recover", "staging_dir"]
+
+#: The Great Expectations Data Docs site, inside the output folder.
+DOCS_DIR = "kiem-tra"
+PUBLISHED_TABLES: tuple[str, ...] = ("dossiers", "indicators", "overdue")
+STAGING_SCHEMA = "staging"
+
+
+def publish(
+    con: duckdb.DuckDBPyConnection,
+    staged: Path,
+    out: Path,
+    summary: RunSummary,
+    *,
+    unit_name: str | None = None,
+) -> list[str]:
+    """Write every output of SPEC §7 into ``staged``, then swap it in; returns file names."""
+    from pipelines.publish.report import write_report
+    from pipelines.publish.workbook import write_workbook
+
+    indicators = con.sql(f"select * from {STAGING_SCHEMA}.indicators").df()
+    overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").df()
+    write_csv(indicators, staged / "indicators.csv")
+    write_csv(overdue, staged / "overdue.csv")
+    write_workbook(indicators, staged / "indicators.xlsx", unit_name=unit_name)
+    (staged / "report.md").write_text(
+        write_report(indicators, unit_name=unit_name), encoding="utf-8"
+    )
+    summary.finished_at = datetime.now().replace(microsecond=0)
+    write_json(summary.as_dict(), staged / "run.json")
+    names = sorted(p.name for p in staged.iterdir())
+    swap_tables(con, PUBLISHED_TABLES, STAGING_SCHEMA)
+    record_run(con, summary)
+    swap_dir(staged, out)
+    return names
+
+
+def keep_failed_run(staged: Path, database: Path, summary: RunSummary) -> Path:
+    """Keep a failed run's report and Data Docs beside the database; publish nothing."""
+    runs = Path(database).parent / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    target = runs / f"run-{summary.run_id}"
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.move(str(staged), str(target))
+    summary.finished_at = datetime.now().replace(microsecond=0)
+    summary.message = f"Báo cáo kiểm tra: {target}"
+    write_json(summary.as_dict(), target / "run.json")
+    return target
+
+
+def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
+    """One row in the runs table."""
+    con.execute(
+        """
+        insert or replace into runs values ($run_id, $started_at, $finished_at, $period_from,
+            $period_to, $since, $outcome, $exit_code, $loaded, $skipped, $refused)
+        """,
+        {
+            "run_id": summary.run_id,
+            "started_at": summary.started_at,
+            "finished_at": summary.finished_at,
+            "period_from": summary.period_from,
+            "period_to": summary.period_to,
+            "since": summary.since,
+            "outcome": summary.outcome,
+            "exit_code": summary.exit_code,
+            "loaded": len(summary.files),
+            "skipped": len(summary.files_already_loaded),
+            "refused": len(summary.files_refused),
+        },
+    )

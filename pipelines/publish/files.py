@@ -1,0 +1,46 @@
+"""Plain output files: CSV (UTF-8 with BOM, safe for Excel) and JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+#: A text cell starting with one of these is a formula to Excel: written with a leading quote.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> object:
+    """A text value that Excel shows as text, never runs as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """UTF-8 with BOM (Excel opens Vietnamese correctly), ISO dates, '.' decimals."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(safe_text)
+    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", date_format="%Y-%m-%d")
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def write_json(data: Any, path: Path) -> None:
+    """Indented UTF-8 JSON, Vietnamese kept readable."""
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n", encoding="utf-8"
+    )

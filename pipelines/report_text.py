@@ -1,0 +1,147 @@
+"""What the terminal shows after a run and for ``hoso status``: counts, not feelings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipelines import db
+from pipelines.contract import FIGURES, LABELS, RATES
+from pipelines.publish.numbers import RATE_PARTS, format_date_vi, format_int_vi, format_rate_vi
+
+_TABLE_FIGURES = (
+    "received_new",
+    "received_online",
+    "received_direct",
+    "received_postal",
+    "carried_over",
+    "handled",
+    "resolved",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_overdue",
+    "pending",
+    "pending_within",
+    "pending_overdue",
+    "withdrawn",
+    "refused",
+    "digitized",
+    "e_result",
+)
+assert set(_TABLE_FIGURES) == set(FIGURES)
+
+
+def figures_table(rows: dict[str, dict[str, Any]]) -> list[str]:
+    """The figures of the period and cumulative windows as aligned text lines."""
+    period, cumulative = rows["period"], rows["cumulative"]
+    head_p = f"{format_date_vi(period['from_date'])}–{format_date_vi(period['to_date'])}"
+    head_c = f"{format_date_vi(cumulative['from_date'])}–{format_date_vi(cumulative['to_date'])}"
+    width = max(len(LABELS[k]) for k in (*FIGURES, *RATES)) + 2
+    lines = [
+        f"{'Chỉ số':<{width}}{'Kỳ báo cáo':>24}{'Lũy kế':>24}",
+        f"{'':<{width}}{head_p:>24}{head_c:>24}",
+        "-" * (width + 48),
+    ]
+    for key in _TABLE_FIGURES:
+        lines.append(
+            f"{LABELS[key]:<{width}}{format_int_vi(period[key]):>24}"
+            f"{format_int_vi(cumulative[key]):>24}"
+        )
+    lines.append("-" * (width + 48))
+    for key in RATES:
+        lines.append(f"{LABELS[key]:<{width}}{_rate(period, key):>24}{_rate(cumulative, key):>24}")
+    return lines
+
+
+def _rate(row: dict[str, Any], key: str) -> str:
+    return format_rate_vi(row[key], base=row[RATE_PARTS[key][1]])
+
+
+def _published_rows(database: Path) -> dict[str, dict[str, Any]] | None:
+    con = db.connect(database, read_only=True)
+    try:
+        exists = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'main' and table_name = 'indicators'"
+        ).fetchall()[0][0]
+        if not exists:
+            return None
+        frame = con.sql(
+            """select * from main.indicators
+               where group_by = 'all' and "window" in ('period', 'cumulative')"""
+        ).df()
+    finally:
+        con.close()
+    return {r["window"]: r for r in frame.to_dict("records")}
+
+
+def print_run(result: dict[str, Any], database: Path) -> None:
+    """The run's files, its validation and (when published) the figures."""
+    print()
+    for f in result["files"]:
+        print(
+            f"  {f['file']}: đọc {f['rows_read']} dòng = nạp {f['rows_loaded']} + loại "
+            f"{f['rows_rejected']} + bỏ qua {f['rows_skipped']} "
+            f"(trang '{f['sheet']}', xuất lúc {f['export_at']:%d/%m/%Y %H:%M})"
+        )
+        for r in f["rejects"][:5]:
+            rows = ", ".join(str(n) for n in r["example_rows"])
+            print(f"      loại {r['count']} dòng — {r['message']} (dòng {rows})")
+    for name in result["files_already_loaded"]:
+        print(f"  {name}: đã nạp ở lần chạy trước, bỏ qua")
+    for f in result["files_refused"]:
+        print(f"  {f['file']}: BỊ TỪ CHỐI — {f['reason']}")
+    if result["files_ignored"]:
+        print(f"  Không phải tệp xuất, bỏ qua: {', '.join(result['files_ignored'])}")
+    v = result["validation"]
+    print(f"\nKiểm tra dữ liệu: {v['passed']}/{v['checks']} đạt")
+    for finding in v["failed"]:
+        level = "CẢNH BÁO" if finding["severity"] == "warning" else "LỖI"
+        print(f"  {level}: {finding['message']}")
+    if result["outcome"] != "published":
+        print(
+            "\nKHÔNG công bố số liệu mới: có kiểm tra bắt buộc không đạt (xem trên). "
+            f"Số liệu đã công bố trước đây được giữ nguyên. {result.get('message') or ''}"
+        )
+        return
+    rows = _published_rows(database)
+    if rows:
+        print()
+        print("\n".join(figures_table(rows)))
+    out = Path(result["output"])
+    print(f"\nĐã công bố vào thư mục {out.resolve()}:")
+    print("  indicators.csv, indicators.xlsx, report.md, overdue.csv, run.json, kiem-tra/")
+    if result["files_refused"]:
+        print(f"\nChú ý: {len(result['files_refused'])} tệp bị từ chối (xem trên và run.json).")
+
+
+def print_status(database: Path, limit: int = 5) -> int:
+    """The last runs and the published figures."""
+    con = db.connect(database, read_only=True)
+    try:
+        runs = con.execute(
+            """select run_id, started_at, finished_at, period_from, period_to, outcome,
+                      exit_code, files_loaded, files_skipped, files_refused
+               from runs order by started_at desc limit $n""",
+            {"n": limit},
+        ).fetchall()
+        files, dossiers = con.execute(
+            "select count(*), coalesce(sum(rows_loaded), 0) from files"
+        ).fetchall()[0]
+    finally:
+        con.close()
+    print(f"Cơ sở dữ liệu: {database} — {files} tệp đã nạp, {dossiers} dòng hồ sơ")
+    print("Các lần chạy gần nhất:")
+    for run_id, started, _, p_from, p_to, outcome, code, n_loaded, n_skip, n_ref in runs:
+        period = f"{format_date_vi(p_from)}–{format_date_vi(p_to)}" if p_from else "?"
+        print(
+            f"  {started:%d/%m/%Y %H:%M}  {run_id}  kỳ {period}  {outcome} (mã {code}); "
+            f"tệp mới {n_loaded}, đã có {n_skip}, từ chối {n_ref}"
+        )
+    rows = _published_rows(database)
+    if rows:
+        print("\nSố liệu đã công bố:")
+        print("\n".join(figures_table(rows)))
+    else:
+        print("\nChưa có số liệu nào được công bố.")
+    return 0
