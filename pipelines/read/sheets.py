@@ -8,6 +8,7 @@ numbers rows). Cells keep their text; Excel date cells come as ISO text
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,12 +38,25 @@ def _as_table(batch: object) -> pa.Table:
 # --- Excel (.xlsx, .xlsm, BIFF .xls): calamine through fastexcel, columnar ---------------------
 
 
-def excel_sheets(path: Path) -> Iterator[Sheet]:
-    """The sheets of a workbook, read by fastexcel (calamine) as text, columnar."""
+#: The names the Excel reader expects for each kind; it picks its parser by the name.
+_EXCEL_SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xls": (".xls",)}
+
+
+def excel_sheets(path: Path, kind: str = "xlsx") -> Iterator[Sheet]:
+    """The sheets of a workbook, read by fastexcel (calamine) as text, columnar.
+
+    The reader chooses its parser by the file name, so a file whose name does not match its
+    content (an .xlsx saved as .xls) is handed over as bytes, which it sniffs itself. Each sheet
+    is parsed once: the reader reads a whole sheet even for its first rows, so the first load
+    keeps the table for the next.
+    """
     import fastexcel
 
+    source: str | bytes = str(path)
+    if path.suffix.lower() not in _EXCEL_SUFFIXES.get(kind, ()):
+        source = path.read_bytes()
     try:
-        reader = fastexcel.read_excel(str(path))
+        reader = fastexcel.read_excel(source)
     except Exception as exc:  # calamine raises its own error types
         raise FileRefused(
             f"Không mở được bảng tính ({_short(exc)}). Tệp có thể bị hỏng, tải về chưa hết "
@@ -50,17 +64,19 @@ def excel_sheets(path: Path) -> Iterator[Sheet]:
         ) from exc
 
     def loader(index: int) -> Callable[[int | None], pa.Table]:
+        cache: list[pa.Table] = []
+
         def load(n_rows: int | None) -> pa.Table:
-            try:
-                sheet = reader.load_sheet(
-                    index, header_row=None, skip_rows=0, n_rows=n_rows, dtypes="string"
-                )
-                return _as_table(sheet.to_arrow())
-            except Exception as exc:
-                raise FileRefused(
-                    f"Không đọc được trang tính số {index + 1} ({_short(exc)}). "
-                    "Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi chạy lại."
-                ) from exc
+            if not cache:
+                try:
+                    sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
+                    cache.append(_as_table(sheet.to_arrow()))
+                except Exception as exc:
+                    raise FileRefused(
+                        f"Không đọc được trang tính số {index + 1} ({_short(exc)}). "
+                        "Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi chạy lại."
+                    ) from exc
+            return cache[0] if n_rows is None else cache[0].slice(0, n_rows)
 
         return load
 
@@ -70,40 +86,79 @@ def excel_sheets(path: Path) -> Iterator[Sheet]:
 
 # --- CSV: DuckDB's reader, all text ----------------------------------------------------------
 
+#: Separators a CSV export may use; the one that splits the sample into the most fields wins.
+CSV_SEPARATORS = (",", ";", "\t")
+
+_NOT_UTF8 = (
+    "Tệp CSV không phải mã UTF-8 (có thể là mã cũ như TCVN3/VNI/Windows-1258), "
+    "nên không đọc chắc chắn được chữ tiếng Việt. Hãy mở tệp bằng Excel và lưu lại "
+    "dạng 'CSV UTF-8 (phân tách bằng dấu phẩy)'."
+)
+
+
+def _csv_layout(sample: str) -> tuple[str, int]:
+    """The separator of a CSV sample and the widest row it shows (quotes respected)."""
+    lines = sample.splitlines(keepends=True)
+    if len(lines) > 1:
+        lines = lines[:-1]  # the last line of a sample may be cut
+    best = (",", 1)
+    for sep in CSV_SEPARATORS:
+        try:
+            widest = max((len(r) for r in csv.reader(lines, delimiter=sep)), default=1)
+        except csv.Error:
+            continue
+        if widest > best[1]:
+            best = (sep, widest)
+    return best
+
 
 def csv_sheets(path: Path, head: bytes) -> Iterator[Sheet]:
-    """A CSV file as one sheet; UTF-8 with or without BOM, comma or semicolon."""
+    """A CSV file as one sheet; UTF-8 with or without BOM, comma or semicolon.
+
+    Rows are the file's records (a quoted field may hold separators and line breaks). Lines
+    that are entirely empty are not records: DuckDB's reader passes over them.
+    """
     sample = head.removeprefix(b"\xef\xbb\xbf")
     try:
-        sample.decode("utf-8")
+        text = sample.decode("utf-8")
     except UnicodeDecodeError as exc:
         if exc.start < len(sample) - 4:  # not just a character cut at the sample's end
-            raise FileRefused(
-                "Tệp CSV không phải mã UTF-8 (có thể là mã cũ như TCVN3/VNI/Windows-1258), "
-                "nên không đọc chắc chắn được chữ tiếng Việt. Hãy mở tệp bằng Excel và lưu lại "
-                "dạng 'CSV UTF-8 (phân tách bằng dấu phẩy)'."
-            ) from exc
-    first_line = sample.split(b"\n", 1)[0]
-    delim = ";" if first_line.count(b";") > first_line.count(b",") else ","
+            raise FileRefused(_NOT_UTF8) from exc
+        text = sample[: exc.start].decode("utf-8")
+    sep, widest = _csv_layout(text)
+
+    def read(con: duckdb.DuckDBPyConnection, width: int, n_rows: int | None) -> pa.Table:
+        rel = con.read_csv(
+            str(path),
+            header=False,
+            sep=sep,
+            quotechar='"',
+            escapechar='"',
+            null_padding=True,
+            strict_mode=False,
+            auto_detect=False,
+            parallel=False,  # quoted line breaks with null padding need the serial reader
+            columns={f"c{i}": "VARCHAR" for i in range(width)},
+        )
+        if n_rows is not None:
+            rel = rel.limit(n_rows)
+        return rel.to_arrow_table()
 
     def load(n_rows: int | None) -> pa.Table:
         con = duckdb.connect()
         try:
-            rel = con.read_csv(
-                str(path),
-                header=False,
-                all_varchar=True,
-                sep=delim,
-                quotechar='"',
-                null_padding=True,
-                strict_mode=False,
-                auto_detect=False,
-                columns=None,
-            )
-            if n_rows is not None:
-                rel = rel.limit(n_rows)
-            return _as_table(rel.to_arrow_table())
+            # DuckDB drops the fields beyond the declared columns: read wider until the last
+            # declared column is empty in every row.
+            width = widest + 1
+            while True:
+                table = read(con, width, n_rows)
+                if table.num_rows == 0 or table.column(width - 1).null_count == table.num_rows:
+                    break
+                width *= 2
+            return _as_table(_drop_empty_tail(table))
         except duckdb.Error as exc:
+            if "unicode" in str(exc).lower():
+                raise FileRefused(_NOT_UTF8) from exc
             raise FileRefused(
                 f"Không đọc được tệp CSV ({_short(exc)}). Hãy kiểm tra tệp là CSV mã UTF-8, "
                 "phân tách bằng dấu phẩy hoặc chấm phẩy."
@@ -112,6 +167,14 @@ def csv_sheets(path: Path, head: bytes) -> Iterator[Sheet]:
             con.close()
 
     yield Sheet(name="CSV", load=load)
+
+
+def _drop_empty_tail(table: pa.Table) -> pa.Table:
+    """The table without its trailing columns that are empty in every row."""
+    keep = table.num_columns
+    while keep > 1 and table.column(keep - 1).null_count == table.num_rows:
+        keep -= 1
+    return table.select(range(keep))
 
 
 # --- HTML tables (often saved as .xls) ------------------------------------------------------
