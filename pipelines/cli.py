@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+EXIT_NOT_PUBLISHED = 1
 EXIT_USAGE = 2
 
 
@@ -72,12 +73,16 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
 
     _quiet_environment()
+    from prefect.task_runners import ThreadPoolTaskRunner
+
     from pipelines.flows import hoso_flow
     from pipelines.lock import LockTimeout
     from pipelines.report_text import print_run
 
+    workers = settings.workers or max(1, os.cpu_count() or 1)
+    flow = hoso_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
     try:
-        result = hoso_flow(
+        result = flow(
             exports=str(args.exports) if args.exports else None,
             database=str(args.db) if args.db else None,
             output=str(args.out) if args.out else None,
@@ -88,6 +93,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
     except (SettingsError, LockTimeout, FileNotFoundError) as exc:
         return _fail(str(exc))
+    except Exception as exc:
+        return _fail(
+            f"Lần chạy dừng vì lỗi không mong đợi: {type(exc).__name__}: {exc}. Không có số "
+            "liệu mới nào được công bố; số liệu đã công bố trước đây được giữ nguyên. Hãy chạy "
+            "lại; nếu lỗi lặp lại, gửi nội dung này cho người phụ trách kỹ thuật.",
+            EXIT_NOT_PUBLISHED,
+        )
     database = Path(args.db) if args.db else settings.database
     print_run(result, database)
     return int(result["exit_code"])

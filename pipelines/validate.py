@@ -95,7 +95,8 @@ def _quiet_gx() -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     # String row conditions are deprecated in GX 1.9+ but remain the only way to state a
     # column-arithmetic identity (handled != resolved + pending); pinned to GX < 2.
     warnings.filterwarnings("ignore", message=".*(condition_parser|row_condition).*deprecated")

@@ -1,0 +1,73 @@
+"""Publishing swaps a complete folder in one step; an interrupted swap is finished or undone."""
+
+from __future__ import annotations
+
+import os
+
+from pipelines.publish.atomic import COMPLETE_MARKER, recover, staging_dir, swap_dir
+from pipelines.publish.files import safe_text, write_csv
+
+
+def _folder(path, text):
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "indicators.csv").write_text(text, encoding="utf-8")
+
+
+def test_swap_replaces_the_whole_folder(tmp_path):
+    out = tmp_path / "out"
+    _folder(out, "old")
+    (out / "stale.csv").write_text("x", encoding="utf-8")
+    staged = staging_dir(out, "run1")
+    _folder(staged, "new")
+    swap_dir(staged, out)
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "new"
+    assert not (out / "stale.csv").exists() and not (out / COMPLETE_MARKER).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_crash_between_the_renames_is_finished_by_recover(tmp_path):
+    out = tmp_path / "out"
+    _folder(out, "old")
+    staged = staging_dir(out, "run2")
+    _folder(staged, "new")
+    (staged / COMPLETE_MARKER).write_text("ok", encoding="utf-8")
+    os.replace(out, tmp_path / ".out.old-run2")  # the first rename happened, then power went
+    recover(out)
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_crash_before_the_set_was_complete_restores_the_old_one(tmp_path):
+    out = tmp_path / "out"
+    _folder(out, "old")
+    staged = staging_dir(out, "run3")
+    _folder(staged, "half")  # never marked complete
+    os.replace(out, tmp_path / ".out.old-run3")
+    recover(out)
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_leftover_staging_folders_are_cleared(tmp_path):
+    out = tmp_path / "out"
+    _folder(out, "old")
+    _folder(staging_dir(out, "run4"), "half")
+    recover(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
+
+
+def test_formula_like_text_is_written_as_text(tmp_path):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "group_value": ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "Hộ tịch"],
+            "n": [1, 2, -3, 4, 5],
+        }
+    )
+    write_csv(frame, tmp_path / "x.csv")
+    text = (tmp_path / "x.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in text and "'+1" in text and "'@SUM" in text and ",-3" in text
+    assert safe_text("Hộ tịch") == "Hộ tịch"
+    assert (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbf")
