@@ -75,10 +75,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     _quiet_environment()
     from prefect.task_runners import ThreadPoolTaskRunner
 
+    from pipelines import progress
     from pipelines.flows import hoso_flow
     from pipelines.lock import LockTimeout
     from pipelines.report_text import print_run
 
+    if sys.stderr.isatty():
+        progress.use(progress.TerminalProgress())
     workers = settings.workers or max(1, os.cpu_count() or 1)
     flow = hoso_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
     try:
@@ -92,14 +95,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             config=str(args.config) if args.config else None,
         )
     except (SettingsError, LockTimeout, FileNotFoundError) as exc:
+        progress.stop()
         return _fail(str(exc))
     except Exception as exc:
+        progress.stop()
         return _fail(
             f"Lần chạy dừng vì lỗi không mong đợi: {type(exc).__name__}: {exc}. Không có số "
             "liệu mới nào được công bố; số liệu đã công bố trước đây được giữ nguyên. Hãy chạy "
             "lại; nếu lỗi lặp lại, gửi nội dung này cho người phụ trách kỹ thuật.",
             EXIT_NOT_PUBLISHED,
         )
+    progress.stop()
     database = Path(args.db) if args.db else settings.database
     print_run(result, database)
     return int(result["exit_code"])

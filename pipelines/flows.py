@@ -18,7 +18,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
-from pipelines import db, ingest, load, periods, publish, transform, validate
+from pipelines import db, ingest, load, periods, progress, publish, transform, validate
 from pipelines.lock import writer_lock
 from pipelines.read import ReadResult
 from pipelines.settings import Settings, load_settings
@@ -71,6 +71,17 @@ def publish_outputs(
         con.close()
 
 
+@task(name="artifacts", **TASK_OPTIONS)
+def publish_artifacts(out: Path) -> None:
+    """The published figures and paragraph as Prefect artifacts, for the Prefect UI."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    rows = publish.artifact_rows(out / "indicators.csv")
+    create_table_artifact(key="hoso-chi-so", table=rows, description="Chỉ số đã công bố")
+    report = (out / "report.md").read_text(encoding="utf-8")
+    create_markdown_artifact(key="hoso-bao-cao", markdown=report, description="Đoạn báo cáo")
+
+
 def _windows(settings: Settings, start: date | None, end: date | None, as_of: date | None):
     if start is None or end is None:
         chosen = periods.latest_complete_month(as_of or date.today())
@@ -114,9 +125,11 @@ def hoso_flow(
             paths, ignored = ingest.discover(settings.exports)
             summary.files_ignored = [p.name for p in ignored]
             logger.info("%d tệp cần đọc, %d tệp bỏ qua", len(paths), len(ignored))
+            progress.start(len(paths))
             futures = read_file.map(paths, vocab=unmapped(vocab), known=unmapped(known))
             for future in as_completed(futures):
                 outcome = future.result()
+                progress.file_done(outcome.path.name)
                 if isinstance(outcome, ReadResult):
                     stats = load.load_file(con, outcome)
                     summary.add_loaded(outcome, stats, con)
@@ -147,10 +160,12 @@ def hoso_flow(
         summary.windows = [
             {"window": w.kind, "from_date": w.from_date, "to_date": w.to_date} for w in windows
         ]
+        progress.stage("Tính các chỉ số (sql/)")
         summary.tables = build_tables(settings.database, windows)
         logger.info("Đã dựng bảng: %s", summary.tables)
 
         staged = publish.staging_dir(settings.output, run_id)
+        progress.stage("Kiểm tra số liệu (expectations/)")
         outcome = validate_tables(settings.database, staged / publish.DOCS_DIR)
         summary.validation = outcome.summary()
         logger.info(
@@ -172,6 +187,8 @@ def hoso_flow(
         summary.exit_code = (
             EXIT_PUBLISHED_WITH_REFUSALS if summary.files_refused else EXIT_PUBLISHED
         )
+        progress.stage("Công bố kết quả")
         publish_outputs(settings.database, staged, settings.output, summary, settings)
+        publish_artifacts(settings.output)
         logger.info("Đã công bố vào %s", settings.output)
     return summary.as_dict()

@@ -16,7 +16,15 @@ from pipelines.publish.atomic import recover, staging_dir, swap_dir, swap_tables
 from pipelines.publish.files import write_csv, write_json
 from pipelines.summary import RunSummary
 
-__all__ = ["DOCS_DIR", "keep_failed_run", "publish", "record_run", "recover", "staging_dir"]
+__all__ = [
+    "DOCS_DIR",
+    "artifact_rows",
+    "keep_failed_run",
+    "publish",
+    "record_run",
+    "recover",
+    "staging_dir",
+]
 
 #: The Great Expectations Data Docs site, inside the output folder.
 DOCS_DIR = "kiem-tra"
@@ -51,6 +59,26 @@ def publish(
     record_run(con, summary)
     swap_dir(staged, out)
     return names
+
+
+def artifact_rows(indicators_csv: Path) -> list[dict[str, object]]:
+    """The `all` rows of the published CSV as JSON-ready rows with Vietnamese labels."""
+    import csv
+
+    from pipelines.contract import FIGURES, LABELS, RATES, WINDOW_LABELS
+
+    with indicators_csv.open(encoding="utf-8-sig", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["group_by"] == "all" and r["window"] != "month"]
+    return [
+        {
+            "Cửa sổ": WINDOW_LABELS[r["window"]],
+            "Từ ngày": r["from_date"],
+            "Đến ngày": r["to_date"],
+            **{LABELS[k]: int(r[k]) for k in FIGURES},
+            **{LABELS[k]: (float(r[k]) if r[k] else None) for k in RATES},
+        }
+        for r in rows
+    ]
 
 
 def keep_failed_run(staged: Path, database: Path, summary: RunSummary) -> Path:
