@@ -50,11 +50,13 @@ def build_tables(database: Path, windows: list[periods.Window]) -> dict[str, int
 
 
 @task(name="validate-tables", **TASK_OPTIONS)
-def validate_tables(database: Path, docs_dir: Path) -> validate.ValidationOutcome:
+def validate_tables(
+    database: Path, docs_dir: Path, new_files: list[str]
+) -> validate.ValidationOutcome:
     """Run the expectation suites over the staged tables; Data Docs into docs_dir."""
     con = db.connect(database)
     try:
-        return validate.validate_tables(con, transform.STAGING, docs_dir)
+        return validate.validate_tables(con, transform.STAGING, docs_dir, new_files)
     finally:
         con.close()
 
@@ -166,7 +168,8 @@ def hoso_flow(
 
         staged = publish.staging_dir(settings.output, run_id)
         progress.stage("Kiểm tra số liệu (expectations/)")
-        outcome = validate_tables(settings.database, staged / publish.DOCS_DIR)
+        new_files = [f["file_hash"] for f in summary.files]
+        outcome = validate_tables(settings.database, staged / publish.DOCS_DIR, new_files)
         summary.validation = outcome.summary()
         logger.info(
             "Kiểm tra: %d/%d đạt", summary.validation["passed"], summary.validation["checks"]

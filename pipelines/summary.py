@@ -81,6 +81,7 @@ class RunSummary:
         self.files.append(
             {
                 "file": result.path.name,
+                "file_hash": result.file_hash,
                 "kind": result.kind,
                 "sheet": result.sheet,
                 "export_at": result.export_at,

@@ -82,11 +82,25 @@ def load_suite(table: str, directory: Path = EXPECTATIONS_DIR) -> dict[str, Any]
         return json.load(f)
 
 
-def validation_frame(con: duckdb.DuckDBPyConnection, table: str, schema: str) -> pd.DataFrame:
-    """The frame a suite checks: ``sql/validation/<table>.sql`` over ``<schema>.<table>``."""
+def validation_frame(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    schema: str,
+    new_files: list[str] | None = None,
+) -> pd.DataFrame:
+    """The frame a suite checks: ``sql/validation/<table>.sql`` over ``<schema>.<table>``.
+
+    ``new_files``: content hashes of the files this run loaded (None: every loaded file).
+    """
+    sql = sql_text(f"validation/{table}")
+    params = {}
+    if "$new_files" in sql:
+        if new_files is None:
+            new_files = [h for (h,) in con.execute("select file_hash from main.files").fetchall()]
+        params["new_files"] = new_files
     con.execute(f"set search_path = '{schema},main'")
     try:
-        return con.sql(sql_text(f"validation/{table}")).to_arrow_table().to_pandas()
+        return con.sql(sql, params=params).to_arrow_table().to_pandas()
     finally:
         con.execute("set search_path = 'main'")
 
@@ -184,8 +198,15 @@ def _findings(table: str, result: Any) -> list[Finding]:
 
 
 def validate_tables(
-    con: duckdb.DuckDBPyConnection, schema: str, docs_dir: Path | None = None
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    docs_dir: Path | None = None,
+    new_files: list[str] | None = None,
 ) -> ValidationOutcome:
-    """Validate every staged table of :data:`VALIDATED_TABLES`; Data Docs into docs_dir."""
-    frames = {t: validation_frame(con, t, schema) for t in VALIDATED_TABLES}
+    """Validate every staged table of :data:`VALIDATED_TABLES`; Data Docs into docs_dir.
+
+    Dossiers are validated for the files this run loaded (``new_files``; None: all files);
+    the indicators, always whole.
+    """
+    frames = {t: validation_frame(con, t, schema, new_files) for t in VALIDATED_TABLES}
     return validate_frames(frames, docs_dir=docs_dir)

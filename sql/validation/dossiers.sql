@@ -1,5 +1,7 @@
 -- validation frame of staging.dossiers: one row per dossier_code (key), the columns its
--- expectation suite (expectations/dossiers.json) checks, dates as dates.
+-- expectation suite (expectations/dossiers.json) checks, dates as dates. Only the dossiers whose
+-- current state comes from a file loaded by this run ($new_files, content hashes): each night
+-- validates its new batch, not the whole history.
 with
 
 dossiers as (
@@ -16,6 +18,7 @@ final as (
         finished_date,
         cast(state_at as date) as state_date
     from dossiers
+    where list_contains($new_files, source_file_hash)
 )
 
 select * from final
