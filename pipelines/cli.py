@@ -15,17 +15,28 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.settings import Settings
 
 EXIT_NOT_PUBLISHED = 1
 EXIT_USAGE = 2
 
 
-def _quiet_environment() -> None:
-    """Offline-friendly defaults for Prefect and Great Expectations (before they import)."""
+def _quiet_environment(*, quiet_logs: bool = True) -> None:
+    """Offline-friendly defaults for Prefect and Great Expectations (before they import).
+
+    ``quiet_logs``: the terminal shows hoso's own summary, so Prefect's INFO lines are hidden
+    for ``hoso run``; served runs keep them (they are what the Prefect UI shows).
+    """
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    # two runs started together on a busy 2-core machine need more than Prefect's 20 s
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    if quiet_logs:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
 
 def _iso_date(text: str) -> date:
@@ -72,12 +83,31 @@ def cmd_run(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         return _fail(str(exc))
 
+    from pipelines.lock import LockTimeout, writer_lock
+
+    database = Path(args.db) if args.db else settings.database
+    try:
+        with writer_lock(database, settings.lock_timeout_seconds, on_wait=_say_waiting):
+            return _run_locked(args, settings, start, end)
+    except LockTimeout as exc:
+        return _fail(str(exc))
+
+
+def _say_waiting() -> None:
+    _say("Một lần chạy khác đang ghi cơ sở dữ liệu; đang chờ lần chạy đó kết thúc…")
+
+
+def _run_locked(
+    args: argparse.Namespace, settings: Settings, start: date | None, end: date | None
+) -> int:
+    """The flow, while this process holds the database's writer lock."""
+    from pipelines.settings import SettingsError
+
     _quiet_environment()
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from pipelines import progress
     from pipelines.flows import hoso_flow
-    from pipelines.lock import LockTimeout
     from pipelines.report_text import print_run
 
     if sys.stderr.isatty():
@@ -93,8 +123,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             period_to=end,
             since=args.since,
             config=str(args.config) if args.config else None,
+            take_lock=False,
         )
-    except (SettingsError, LockTimeout, FileNotFoundError) as exc:
+    except (SettingsError, FileNotFoundError) as exc:
         progress.stop()
         return _fail(str(exc))
     except Exception as exc:
@@ -106,8 +137,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             EXIT_NOT_PUBLISHED,
         )
     progress.stop()
-    database = Path(args.db) if args.db else settings.database
-    print_run(result, database)
+    print_run(result)
     return int(result["exit_code"])
 
 
@@ -192,7 +222,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     database = Path(args.db) if args.db else settings.database
     if not database.exists():
         return _fail(f"Chưa có cơ sở dữ liệu {database}: hãy chạy 'hoso run' trước.")
-    return print_status(database, limit=args.limit)
+    from pipelines.lock import LockTimeout, writer_lock
+
+    try:
+        with writer_lock(database, min(30.0, settings.lock_timeout_seconds)):
+            return print_status(database, limit=args.limit)
+    except LockTimeout:
+        return _fail(
+            "Một lần chạy đang ghi cơ sở dữ liệu nên chưa xem được trạng thái. "
+            "Hãy thử lại sau ít phút."
+        )
 
 
 # --- serve ---------------------------------------------------------------------------------
@@ -206,7 +245,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = load_settings(args.config)
     except SettingsError as exc:
         return _fail(str(exc))
-    _quiet_environment()
+    _quiet_environment(quiet_logs=False)
     from pipelines.serve import serve
 
     return serve(settings, config=args.config, cron=args.cron, port=args.port)

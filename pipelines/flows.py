@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,39 @@ def publish_artifacts(out: Path) -> None:
     create_markdown_artifact(key="hoso-bao-cao", markdown=report, description="Đoạn báo cáo")
 
 
+def _published_figures(database: Path) -> dict[str, dict[str, Any]]:
+    """The published `all` rows of the period and cumulative windows, read under the lock."""
+    con = db.connect(database)
+    try:
+        frame = con.sql(
+            """select * from main.indicators
+               where group_by = 'all' and "window" in ('period', 'cumulative')"""
+        ).df()
+    finally:
+        con.close()
+    return {
+        r["window"]: {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+        for r in frame.to_dict("records")
+    }
+
+
+def _record(database: Path, summary: RunSummary) -> None:
+    con = db.connect(database)
+    try:
+        publish.record_run(con, summary)
+    finally:
+        con.close()
+
+
+def _publication_key(settings: Settings, windows: list[periods.Window]) -> str:
+    con = db.connect(settings.database)
+    try:
+        hashes = [h for (h,) in con.execute("select file_hash from files order by 1").fetchall()]
+    finally:
+        con.close()
+    return publish.publication_key(hashes, windows, settings.unit_name)
+
+
 def _windows(settings: Settings, start: date | None, end: date | None, as_of: date | None):
     if start is None or end is None:
         chosen = periods.latest_complete_month(as_of or date.today())
@@ -100,8 +134,12 @@ def hoso_flow(
     period_to: date | None = None,
     since: date | None = None,
     config: str | None = None,
+    take_lock: bool = True,
 ) -> dict[str, Any]:
-    """Ingest the exports folder, build and validate the indicators, publish them."""
+    """Ingest the exports folder, build and validate the indicators, publish them.
+
+    ``take_lock=False`` when the caller (``hoso run``) already holds the writer lock.
+    """
     logger = get_run_logger()
     settings = load_settings(Path(config) if config else None).override(
         exports=Path(exports) if exports else None,
@@ -118,7 +156,14 @@ def hoso_flow(
         output=str(settings.output),
     )
     vocab = settings.vocabulary()
-    with writer_lock(settings.database, settings.lock_timeout_seconds):
+    lock = (
+        writer_lock(settings.database, settings.lock_timeout_seconds)
+        if take_lock
+        else nullcontext()
+    )
+    # One connection stays open for the whole locked section: the file is never released to
+    # another process between stages (the tasks' own connections share this one's database).
+    with lock, closing(db.connect(settings.database)):
         publish.recover(settings.output)
         con = db.connect(settings.database)
         try:
@@ -163,6 +208,21 @@ def hoso_flow(
             {"window": w.kind, "from_date": w.from_date, "to_date": w.to_date} for w in windows
         ]
         progress.stage("Tính các chỉ số (sql/)")
+        key = _publication_key(settings, windows)
+        if not summary.files and publish.is_current(settings.output, key):
+            summary.outcome = "unchanged"
+            summary.exit_code = (
+                EXIT_PUBLISHED_WITH_REFUSALS if summary.files_refused else EXIT_PUBLISHED
+            )
+            summary.message = (
+                "Không có tệp mới và kỳ báo cáo không đổi: số liệu đã công bố vẫn đúng, "
+                "không cần tính lại."
+            )
+            logger.info(summary.message)
+            _record(settings.database, summary)
+            summary.figures = _published_figures(settings.database)
+            return summary.as_dict()
+        summary.publication_key = key
         summary.tables = build_tables(settings.database, windows)
         logger.info("Đã dựng bảng: %s", summary.tables)
 
@@ -180,11 +240,7 @@ def hoso_flow(
             for finding in outcome.failed:
                 logger.error(finding.message())
             publish.keep_failed_run(staged, settings.database, summary)
-            con = db.connect(settings.database)
-            try:
-                publish.record_run(con, summary)
-            finally:
-                con.close()
+            _record(settings.database, summary)
             return summary.as_dict()
         summary.outcome = "published"
         summary.exit_code = (
@@ -194,4 +250,5 @@ def hoso_flow(
         publish_outputs(settings.database, staged, settings.output, summary, settings)
         publish_artifacts(settings.output)
         logger.info("Đã công bố vào %s", settings.output)
+        summary.figures = _published_figures(settings.database)
     return summary.as_dict()

@@ -55,3 +55,10 @@ def read_one(path: Path, vocab: Vocabulary, known: frozenset[str]) -> ReadOutcom
         return Refusal(path, exc.message, exc.sheet, tuple(exc.headers))
     except MemoryError:
         return Refusal(path, "Tệp quá lớn so với bộ nhớ máy. Hãy chia nhỏ tệp xuất theo tháng.")
+    except Exception as exc:  # one odd file must not stop the others; its text is not shown
+        # (an error's text may quote cell values, i.e. personal data)
+        return Refusal(
+            path,
+            f"Lỗi không lường trước khi đọc tệp ({type(exc).__name__}). Hãy mở tệp bằng Excel, "
+            "lưu lại dạng .xlsx rồi chạy lại; nếu vẫn lỗi, hãy báo cho người quản trị hoso.",
+        )

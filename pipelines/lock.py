@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -50,14 +50,26 @@ def _unlock(handle: IO[bytes]) -> None:
 
 
 @contextmanager
-def writer_lock(database: Path, timeout: float, poll: float = 0.5) -> Iterator[None]:
-    """Hold the database's writer lock; wait at most ``timeout`` seconds for it."""
+def writer_lock(
+    database: Path,
+    timeout: float,
+    poll: float = 0.5,
+    on_wait: Callable[[], None] | None = None,
+) -> Iterator[None]:
+    """Hold the database's writer lock; wait at most ``timeout`` seconds for it.
+
+    ``on_wait`` is called once when the lock is busy (to tell the user why nothing happens).
+    """
     path = Path(f"{database}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = path.open("a+b")
     try:
         deadline = time.monotonic() + timeout
+        told = False
         while not _try_lock(handle):
+            if on_wait is not None and not told:
+                on_wait()
+                told = True
             if time.monotonic() >= deadline:
                 raise LockTimeout(
                     f"Một lần chạy khác đang ghi cơ sở dữ liệu {database} và chưa xong sau "

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from pipelines import db
 from pipelines.contract import FIGURES, LABELS, RATES
 from pipelines.publish.numbers import RATE_PARTS, format_date_vi, format_int_vi, format_rate_vi
@@ -57,25 +59,21 @@ def _rate(row: dict[str, Any], key: str) -> str:
     return format_rate_vi(row[key], base=row[RATE_PARTS[key][1]])
 
 
-def _published_rows(database: Path) -> dict[str, dict[str, Any]] | None:
-    con = db.connect(database, read_only=True)
-    try:
-        exists = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'main' and table_name = 'indicators'"
-        ).fetchall()[0][0]
-        if not exists:
-            return None
-        frame = con.sql(
-            """select * from main.indicators
-               where group_by = 'all' and "window" in ('period', 'cumulative')"""
-        ).df()
-    finally:
-        con.close()
+def _published_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]] | None:
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'main' and table_name = 'indicators'"
+    ).fetchall()[0][0]
+    if not exists:
+        return None
+    frame = con.sql(
+        """select * from main.indicators
+           where group_by = 'all' and "window" in ('period', 'cumulative')"""
+    ).df()
     return {r["window"]: r for r in frame.to_dict("records")}
 
 
-def print_run(result: dict[str, Any], database: Path) -> None:
+def print_run(result: dict[str, Any]) -> None:
     """The run's files, its validation and (when published) the figures."""
     print()
     for f in result["files"]:
@@ -93,23 +91,26 @@ def print_run(result: dict[str, Any], database: Path) -> None:
         print(f"  {f['file']}: BỊ TỪ CHỐI — {f['reason']}")
     if result["files_ignored"]:
         print(f"  Không phải tệp xuất, bỏ qua: {', '.join(result['files_ignored'])}")
-    v = result["validation"]
-    print(f"\nKiểm tra dữ liệu: {v['passed']}/{v['checks']} đạt")
+    v = result["validation"] or {"passed": 0, "checks": 0, "failed": []}
+    if v["checks"]:
+        print(f"\nKiểm tra dữ liệu: {v['passed']}/{v['checks']} đạt")
     for finding in v["failed"]:
         level = "CẢNH BÁO" if finding["severity"] == "warning" else "LỖI"
         print(f"  {level}: {finding['message']}")
-    if result["outcome"] != "published":
+    if result["outcome"] == "unchanged":
+        print(f"\n{result['message']}")
+    elif result["outcome"] != "published":
         print(
             "\nKHÔNG công bố số liệu mới: có kiểm tra bắt buộc không đạt (xem trên). "
             f"Số liệu đã công bố trước đây được giữ nguyên. {result.get('message') or ''}"
         )
         return
-    rows = _published_rows(database)
-    if rows:
+    if result.get("figures"):
         print()
-        print("\n".join(figures_table(rows)))
+        print("\n".join(figures_table(result["figures"])))
     out = Path(result["output"])
-    print(f"\nĐã công bố vào thư mục {out.resolve()}:")
+    verb = "Số liệu vẫn ở" if result["outcome"] == "unchanged" else "Đã công bố vào"
+    print(f"\n{verb} thư mục {out.resolve()}:")
     print("  indicators.csv, indicators.xlsx, report.md, overdue.csv, run.json, kiem-tra/")
     if result["files_refused"]:
         print(f"\nChú ý: {len(result['files_refused'])} tệp bị từ chối (xem trên và run.json).")
@@ -119,6 +120,7 @@ def print_status(database: Path, limit: int = 5) -> int:
     """The last runs and the published figures."""
     con = db.connect(database, read_only=True)
     try:
+        rows = _published_rows(con)
         runs = con.execute(
             """select run_id, started_at, finished_at, period_from, period_to, outcome,
                       exit_code, files_loaded, files_skipped, files_refused
@@ -138,7 +140,6 @@ def print_status(database: Path, limit: int = 5) -> int:
             f"  {started:%d/%m/%Y %H:%M}  {run_id}  kỳ {period}  {outcome} (mã {code}); "
             f"tệp mới {n_loaded}, đã có {n_skip}, từ chối {n_ref}"
         )
-    rows = _published_rows(database)
     if rows:
         print("\nSố liệu đã công bố:")
         print("\n".join(figures_table(rows)))

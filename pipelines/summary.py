@@ -64,6 +64,10 @@ class RunSummary:
     period_from: date | None = None
     period_to: date | None = None
     since: date | None = None
+    #: what the published figures depend on: loaded files, windows, code (see publish)
+    publication_key: str | None = None
+    #: the published figures (`all` rows of period and cumulative), for the terminal
+    figures: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add_loaded(
         self, result: ReadResult, stats: LoadStats, con: duckdb.DuckDBPyConnection
@@ -124,7 +128,11 @@ class RunSummary:
         self.files_already_loaded.append(skipped.path.name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
+
+    def for_run_json(self) -> dict[str, Any]:
+        """run.json: what was read and checked (the figures are in indicators.csv)."""
+        return {k: v for k, v in self.__dict__.items() if k != "figures"}
 
 
 def reject_message(problem: str, column: str, value: str | None) -> str:

@@ -6,12 +6,15 @@ swapped only when every file is complete (see :mod:`pipelines.publish.atomic`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from pipelines.periods import Window
 from pipelines.publish.atomic import recover, staging_dir, swap_dir, swap_tables
 from pipelines.publish.files import write_csv, write_json
 from pipelines.summary import RunSummary
@@ -53,7 +56,7 @@ def publish(
         write_report(indicators, unit_name=unit_name), encoding="utf-8"
     )
     summary.finished_at = datetime.now().replace(microsecond=0)
-    write_json(summary.as_dict(), staged / "run.json")
+    write_json(summary.for_run_json(), staged / "run.json")
     names = sorted(p.name for p in staged.iterdir())
     swap_tables(con, PUBLISHED_TABLES, STAGING_SCHEMA)
     record_run(con, summary)
@@ -81,6 +84,49 @@ def artifact_rows(indicators_csv: Path) -> list[dict[str, object]]:
     ]
 
 
+#: The files of a complete publication (besides the Data Docs folder).
+OUTPUT_FILES: tuple[str, ...] = (
+    "indicators.csv",
+    "indicators.xlsx",
+    "overdue.csv",
+    "report.md",
+    "run.json",
+)
+
+
+def publication_key(file_hashes: list[str], windows: list[Window], unit_name: str | None) -> str:
+    """A fingerprint of everything the published figures depend on: the loaded files, the
+    windows, the unit name and the code that counts and checks (sql/, expectations/)."""
+    from pipelines import __version__
+    from pipelines.db import ROOT
+
+    digest = hashlib.sha256()
+    payload = {
+        "version": __version__,
+        "files": sorted(file_hashes),
+        "windows": [(w.kind, w.from_date.isoformat(), w.to_date.isoformat()) for w in windows],
+        "unit_name": unit_name,
+    }
+    digest.update(json.dumps(payload, sort_keys=True).encode("utf-8"))
+    for folder in ("sql", "expectations"):
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(ROOT).as_posix().encode("utf-8"))
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def is_current(out: Path, key: str) -> bool:
+    """Whether ``out`` holds a complete publication made with the same key."""
+    if not all((out / name).is_file() for name in OUTPUT_FILES):
+        return False
+    try:
+        published = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return published.get("publication_key") == key
+
+
 def keep_failed_run(staged: Path, database: Path, summary: RunSummary) -> Path:
     """Keep a failed run's report and Data Docs beside the database; publish nothing."""
     runs = Path(database).parent / "runs"
@@ -91,7 +137,7 @@ def keep_failed_run(staged: Path, database: Path, summary: RunSummary) -> Path:
     shutil.move(str(staged), str(target))
     summary.finished_at = datetime.now().replace(microsecond=0)
     summary.message = f"Báo cáo kiểm tra: {target}"
-    write_json(summary.as_dict(), target / "run.json")
+    write_json(summary.for_run_json(), target / "run.json")
     return target
 
 

@@ -101,7 +101,7 @@ def _top_rows(table: pa.Table) -> list[list[str | None]]:
 
 def _sheets(path: Path, kind: str, head: bytes) -> tuple[list[Sheet], list[str]]:
     if kind in ("xlsx", "xls"):
-        return list(excel_sheets(path)), []
+        return list(excel_sheets(path, kind)), []
     if kind == "html":
         return html_sheets(path)
     return list(csv_sheets(path, head)), []
@@ -150,14 +150,64 @@ def _choose_sheet(
 
 
 def _missing_label(column: str, vocab: Vocabulary) -> str:
+    """A required column as the user knows it: its usual header (and its stand-in's)."""
     fallback = vocab.fallbacks.get(column)
-    label = f"'{column}'"
-    return f"{label} (hoặc '{fallback}')" if fallback else label
+    label = f"'{vocab.labels.get(column, column)}'"
+    if fallback:
+        return f"{label} (hoặc '{vocab.labels.get(fallback, fallback)}')"
+    return label
 
 
 def _blank_to_null(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cell text trimmed; blank → null."""
     trimmed = pc.utf8_trim_whitespace(arr)
     return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _nfc(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text in NFC: exports from some systems and legacy charsets decompose diacritics, and a
+    name must be the same text in every file. Normalised once per distinct value."""
+    if arr.null_count == len(arr) or pc.all(pc.string_is_ascii(arr)).as_py() is not False:
+        return arr
+    chunks = []
+    for chunk in arr.dictionary_encode().chunks:
+        chunks.append(pc.take(pc.utf8_normalize(chunk.dictionary, "NFC"), chunk.indices))
+    return pa.chunked_array(chunks, pa.string())
+
+
+def _skipped_rows(
+    cells: list[pa.ChunkedArray], match: HeaderMatch, vocab: Vocabulary
+) -> pa.ChunkedArray:
+    """Which rows below the header are not dossiers (SPEC §3), as a boolean mask.
+
+    Skipped: rows whose dossier code and reception date are both empty; rows whose first
+    non-empty cell is a total/group label (*Tổng cộng*, *Xã, phường*) or that hold a single
+    cell of words (a group row spanning the table: a unit name), unless a reception date is
+    filled; and, once a signature label (*Người lập biểu*) has been seen, every later row
+    without a reception date (the signature block: *(Ký, ghi rõ họ tên)*, signers' names).
+    A row with a reception date is always a dossier row, so a dossier is never dropped because
+    of what its first cell says; a row holding only a code is a dossier row too (rejected).
+    """
+    n = len(cells[0]) if cells else 0
+    received_j = match.columns.get("received_at", match.columns.get("submitted_at"))
+    code_blank = pc.is_null(cells[match.columns["dossier_code"]])
+    if received_j is None:
+        received_blank = pa.chunked_array([pa.array([True] * n, pa.bool_())])
+    else:
+        received_blank = pc.is_null(cells[received_j])
+    first_cell = pc.coalesce(*cells)
+    filled = cells[0].is_valid().cast(pa.int32())
+    for c in cells[1:]:
+        filled = pc.add(filled, c.is_valid().cast(pa.int32()))
+    # a group row: one cell holding a name (a dossier code has no space in it)
+    group_row = pc.and_(pc.equal(filled, 1), pc.match_substring_regex(first_cell, r"\s"))
+    label_row = pc.or_(label_mask(first_cell, skip_label_keys(vocab)), group_row)
+    footer_label = label_mask(first_cell, vocab.footer_labels).cast(pa.int32())
+    in_footer = pc.greater(pc.cumulative_sum(footer_label), 0)
+    return pc.or_(
+        pc.and_(code_blank, received_blank),
+        pc.and_(pc.or_(label_row, in_footer), received_blank),
+    )
 
 
 def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> ReadResult:
@@ -168,13 +218,19 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
     sheets, preamble = _sheets(path, kind, head)
     sheet, match, top, ignored_sheets = _choose_sheet(sheets, vocab)
     if match.ambiguous:
-        detail = "; ".join(f"'{c}': {', '.join(ns)}" for c, ns in match.ambiguous.items())
+        detail = "; ".join(
+            ", ".join(f"'{n}'" for n in ns) + f" (đều là cột '{vocab.labels.get(c, c)}')"
+            for c, ns in match.ambiguous.items()
+        )
         raise FileRefused(
             f"Trang tính '{sheet.name}' có nhiều cột cùng nghĩa, không biết dùng cột nào: "
             f"{detail}. Hãy xóa hoặc đổi tên cột thừa.",
             sheet=sheet.name,
             headers=match.headers,
         )
+    if kind == "html":  # tables above the list are part of its title block
+        for above in sheets[: sheets.index(sheet)]:
+            preamble = preamble + [c for row in _top_rows(above.load(40)) for c in row if c]
     exported_at, rule = export_time(
         path, preamble + title_block(top, match), vocab.export_time_labels
     )
@@ -191,18 +247,9 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
         if j is None or j >= len(cells):
             columns[name] = pa.chunked_array([pa.nulls(data.num_rows, pa.string())])
         else:
-            columns[name] = pc.fill_null(cells[j], "")
+            columns[name] = pc.fill_null(_nfc(cells[j]), "")
 
-    # Which rows are dossiers (SPEC §3): not blank in both key cells, not a label row.
-    received = match.columns.get("received_at", match.columns.get("submitted_at"))
-    code_j = match.columns["dossier_code"]
-    key_blank = pc.is_null(cells[code_j])
-    if received is not None:
-        key_blank = pc.and_(key_blank, pc.is_null(cells[received]))
-    first_cell = pc.coalesce(*cells) if cells else pa.chunked_array([], pa.string())
-    label_row = label_mask(first_cell, skip_label_keys(vocab))
-    keep = pc.invert(pc.or_(key_blank, label_row))
-
+    keep = pc.invert(_skipped_rows(cells, match, vocab))
     first_row_number = sheet.first_row + match.data_start
     row_numbers = pa.array(range(first_row_number, first_row_number + data.num_rows), pa.int64())
     out = pa.table({"row_number": row_numbers, **columns}).filter(keep)

@@ -75,28 +75,38 @@ _NAME_DATES = (
     (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
     (re.compile(r"(?<!\d)(\d{2})-(\d{2})-(\d{4})(?!\d)"), "dmy"),
     (re.compile(r"(?<!\d)(\d{8})(?!\d)"), "compact"),
+    (re.compile(r"(?<!\d)(\d{14})(?!\d)"), "stamp"),
 )
 
 
 def from_file_name(name: str) -> datetime | None:
-    """The last unambiguous date in a file name, at midnight."""
-    found: list[tuple[int, date]] = []
+    """The last unambiguous date in a file name, at midnight (with its time for a
+    ``yyyyMMddHHmmss`` stamp). An 8-digit run that reads as a date both ways is ambiguous."""
+    found: list[tuple[int, datetime]] = []
     for pattern, form in _NAME_DATES:
         for m in pattern.finditer(name):
-            candidates = []
+            s = m.group(1)
             if form == "ymd":
                 candidates = [(m.group(1), m.group(2), m.group(3))]
             elif form == "dmy":
                 candidates = [(m.group(3), m.group(2), m.group(1))]
-            else:
-                s = m.group(1)
+            elif form == "compact":
                 candidates = [(s[:4], s[4:6], s[6:]), (s[4:], s[2:4], s[:2])]
+            else:
+                day = _date(s[:4], s[4:6], s[6:8])
+                try:
+                    clock = time(int(s[8:10]), int(s[10:12]), int(s[12:14]))
+                except ValueError:
+                    continue
+                if day:
+                    found.append((m.start(), datetime.combine(day, clock)))
+                continue
             valid = {d for d in (_date(*c) for c in candidates) if d}
             if len(valid) == 1:
-                found.append((m.start(), valid.pop()))
+                found.append((m.start(), datetime.combine(valid.pop(), time())))
     if not found:
         return None
-    return datetime.combine(max(found)[1], time())
+    return max(found)[1]
 
 
 def _date(y: str, m: str, d: str) -> date | None:

@@ -9,6 +9,7 @@ The candidate that recognises the most columns wins; a single row wins a tie.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -53,8 +54,9 @@ class HeaderMatch:
 
 
 def _cell(row: list[str | None], j: int) -> str:
+    """A header or title cell's text: NFC, white space collapsed."""
     v = row[j] if j < len(row) else None
-    return " ".join(str(v).split()) if v is not None else ""
+    return " ".join(unicodedata.normalize("NFC", str(v)).split()) if v is not None else ""
 
 
 def _names(rows: list[list[str | None]], start: int, height: int) -> list[str]:
@@ -154,7 +156,7 @@ def label_mask(cells: pa.ChunkedArray, labels: tuple[str, ...]) -> pa.ChunkedArr
     key = pc.replace_substring(key, "đ", "d")
     key = pc.replace_substring_regex(pc.utf8_normalize(key, "NFD"), r"\p{Mn}+", "")
     key = pc.utf8_trim(pc.replace_substring_regex(key, r"[^0-9a-z]+", " "), " ")
-    mask = pa.chunked_array([pa.array([False] * len(cells))])
+    mask = pa.chunked_array([pa.array([False] * len(cells), pa.bool_())])
     for label in labels:
         hit = pc.or_(pc.equal(key, label), pc.starts_with(key, label + " "))
         mask = pc.or_(mask, pc.fill_null(hit, False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -127,8 +128,8 @@ def csv_sheets(path: Path, head: bytes) -> Iterator[Sheet]:
         text = sample[: exc.start].decode("utf-8")
     sep, widest = _csv_layout(text)
 
-    def read(con: duckdb.DuckDBPyConnection, width: int, n_rows: int | None) -> pa.Table:
-        rel = con.read_csv(
+    def read(con: duckdb.DuckDBPyConnection, width: int) -> pa.Table:
+        return con.read_csv(
             str(path),
             header=False,
             sep=sep,
@@ -139,34 +140,54 @@ def csv_sheets(path: Path, head: bytes) -> Iterator[Sheet]:
             auto_detect=False,
             parallel=False,  # quoted line breaks with null padding need the serial reader
             columns={f"c{i}": "VARCHAR" for i in range(width)},
-        )
-        if n_rows is not None:
-            rel = rel.limit(n_rows)
-        return rel.to_arrow_table()
+        ).to_arrow_table()
+
+    cache: list[pa.Table] = []
 
     def load(n_rows: int | None) -> pa.Table:
-        con = duckdb.connect()
-        try:
-            # DuckDB drops the fields beyond the declared columns: read wider until the last
-            # declared column is empty in every row.
-            width = widest + 1
-            while True:
-                table = read(con, width, n_rows)
-                if table.num_rows == 0 or table.column(width - 1).null_count == table.num_rows:
-                    break
-                width *= 2
-            return _as_table(_drop_empty_tail(table))
-        except duckdb.Error as exc:
-            if "unicode" in str(exc).lower():
-                raise FileRefused(_NOT_UTF8) from exc
-            raise FileRefused(
-                f"Không đọc được tệp CSV ({_short(exc)}). Hãy kiểm tra tệp là CSV mã UTF-8, "
-                "phân tách bằng dấu phẩy hoặc chấm phẩy."
-            ) from exc
-        finally:
-            con.close()
+        if not cache:
+            cache.append(_read_csv_table(read, widest))
+        return cache[0] if n_rows is None else cache[0].slice(0, n_rows)
 
     yield Sheet(name="CSV", load=load)
+
+
+_ENGINE: list[duckdb.DuckDBPyConnection] = []
+_ENGINE_LOCK = threading.Lock()
+
+
+def _csv_engine() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB for reading CSV files; each read takes its own cursor (threads)."""
+    with _ENGINE_LOCK:
+        if not _ENGINE:
+            _ENGINE.append(duckdb.connect())
+        return _ENGINE[0]
+
+
+def _read_csv_table(
+    read: Callable[[duckdb.DuckDBPyConnection, int], pa.Table], widest: int
+) -> pa.Table:
+    """The whole file, read once (the first rows are not cheaper to read alone)."""
+    con = _csv_engine().cursor()
+    try:
+        # DuckDB drops the fields beyond the declared columns: read wider until the last
+        # declared column is empty in every row.
+        width = widest + 1
+        while True:
+            table = read(con, width)
+            if table.num_rows == 0 or table.column(width - 1).null_count == table.num_rows:
+                break
+            width *= 2
+        return _as_table(_drop_empty_tail(table))
+    except duckdb.Error as exc:
+        if "unicode" in str(exc).lower():
+            raise FileRefused(_NOT_UTF8) from exc
+        raise FileRefused(
+            f"Không đọc được tệp CSV ({_short(exc)}). Hãy kiểm tra tệp là CSV mã UTF-8, "
+            "phân tách bằng dấu phẩy hoặc chấm phẩy."
+        ) from exc
+    finally:
+        con.close()
 
 
 def _drop_empty_tail(table: pa.Table) -> pa.Table:

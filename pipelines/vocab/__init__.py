@@ -20,20 +20,25 @@ CHANNELS = ("online", "direct", "postal")
 STATUS_CLASSES = ("pending", "awaiting_supplement", "finished", "withdrawn", "refused")
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_SPACES = re.compile(r"[\t\n\v\f\r ]+")
 
 
 def normalize_key(text: object) -> str:
     """The matching key of a header or a vocabulary word.
 
     NFC, case folding, diacritics removed (đ→d), every run of punctuation or space turned into
-    one space, trimmed: ``"  MÃ HỒ SƠ (*):"`` → ``"ma ho so"``. The SQL macro ``vocab_key`` in
-    ``sql/staging/macros.sql`` computes the same key for values inside DuckDB.
+    one space, trimmed: ``"  MÃ HỒ SƠ (*):"`` → ``"ma ho so"``. A text with no letter or digit
+    keeps its symbols (spaces collapsed), so that ``✓`` is a word too. The SQL macro
+    ``vocab_key`` in ``sql/staging/macros.sql`` computes the same key for values inside DuckDB.
     """
     if text is None:
         return ""
     s = unicodedata.normalize("NFC", str(text)).lower().replace("đ", "d")
     s = "".join(c for c in unicodedata.normalize("NFD", s) if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", s).strip()
+    key = _NON_ALNUM.sub(" ", s).strip()
+    if key:
+        return key
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text)).lower()).strip(" ")
 
 
 class VocabularyError(ValueError):
@@ -54,9 +59,13 @@ class Vocabulary:
     flags: Mapping[str, bool]
     skip_labels: tuple[str, ...]
     export_time_labels: tuple[str, ...]
+    #: labels that start the signature block: later rows without a reception date are footer
+    footer_labels: tuple[str, ...] = field(default=())
     columns: tuple[str, ...] = field(default=())
     #: column → the column that stands in for it when it is absent (received_at ← submitted_at)
     fallbacks: Mapping[str, str] = field(default_factory=dict)
+    #: column → its usual header (the first alias), for messages
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def column_for(self, header: object) -> str | None:
         """Canonical column (or ``personal``/``ignored``) of a raw header, None if unknown."""
@@ -126,9 +135,11 @@ def load_vocabulary(
         statuses=_invert(merged("statuses.toml", extra_statuses), "statuses", STATUS_CLASSES),
         flags={k: v == "true" for k, v in flags.items()},
         skip_labels=tuple(normalize_key(w) for w in layout["skip_labels"]),
+        footer_labels=tuple(normalize_key(w) for w in layout["footer_labels"]),
         export_time_labels=tuple(normalize_key(w) for w in layout["export_time_labels"]),
         columns=tuple(columns),
         fallbacks={
             spec["fallback_for"]: c for c, spec in columns.items() if "fallback_for" in spec
         },
+        labels={c: spec["headers"][0] for c, spec in columns.items() if spec["headers"]},
     )

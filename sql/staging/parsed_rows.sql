@@ -2,7 +2,8 @@
 -- Input: incoming_rows (the reader's text columns; a column absent from the export is null in
 -- every row, a blank cell is ''), and the vocabulary tables vocab_channels, vocab_statuses,
 -- vocab_flags. Output: canonical typed values, and `problems`, the list of reasons the row is
--- rejected (empty = the row is loaded). SPEC §3.
+-- rejected (empty = the row is loaded). SPEC §3. Names keep their text with every run of
+-- white space (line breaks from wrapped cells included) turned into one space.
 
 with
 
@@ -14,10 +15,10 @@ keyed as (
     select
         row_number,
         upper(trim(dossier_code)) as dossier_code,
-        nullif(trim(procedure_code), '') as procedure_code,
-        nullif(trim(procedure_name), '') as procedure_name,
-        nullif(trim(sector_name), '') as sector_name,
-        nullif(trim(unit_name), '') as unit_name,
+        clean_name(procedure_code) as procedure_code,
+        clean_name(procedure_name) as procedure_name,
+        clean_name(sector_name) as sector_name,
+        clean_name(unit_name) as unit_name,
         -- a submission date serves only when the export has no reception date column
         case when received_at is null then submitted_at else received_at end as received_text,
         case when received_at is null then 'submitted_at' else 'received_at' end
@@ -34,6 +35,35 @@ keyed as (
     from incoming
 ),
 
+-- the key of every distinct word of the vocabulary columns, computed once per word (a file
+-- has a handful of distinct channel, status and flag words, and many rows)
+word_keys as (
+    select word, vocab_key(word) as word_key
+    from (
+        select channel_text as word from keyed
+        union select online_text from keyed
+        union select status_text from keyed
+        union select digitized_text from keyed
+        union select e_result_text from keyed
+    )
+    where word is not null
+),
+
+channel_words as (
+    select word_keys.word, vocab_channels.channel
+    from word_keys inner join vocab_channels using (word_key)
+),
+
+status_words as (
+    select word_keys.word, vocab_statuses.status_class
+    from word_keys inner join vocab_statuses using (word_key)
+),
+
+flag_words as (
+    select word_keys.word, vocab_flags.flag_value
+    from word_keys inner join vocab_flags using (word_key)
+),
+
 parsed as (
     select
         keyed.*,
@@ -48,11 +78,11 @@ parsed as (
         dig.flag_value as digitized_value,
         er.flag_value as e_result_value
     from keyed
-    left join vocab_channels as ch on ch.word_key = vocab_key(keyed.channel_text)
-    left join vocab_flags as online on online.word_key = vocab_key(keyed.online_text)
-    left join vocab_statuses as st on st.word_key = vocab_key(keyed.status_text)
-    left join vocab_flags as dig on dig.word_key = vocab_key(keyed.digitized_text)
-    left join vocab_flags as er on er.word_key = vocab_key(keyed.e_result_text)
+    left join channel_words as ch on ch.word = keyed.channel_text
+    left join flag_words as online on online.word = keyed.online_text
+    left join status_words as st on st.word = keyed.status_text
+    left join flag_words as dig on dig.word = keyed.digitized_text
+    left join flag_words as er on er.word = keyed.e_result_text
 ),
 
 typed as (

@@ -151,7 +151,15 @@ def test_second_run_skips_loaded_files_and_gives_the_same_figures(published, tmp
     result = run(SAMPLES, work)
     assert result["exit_code"] == 0
     assert len(result["files_already_loaded"]) == 6 and result["files"] == []
+    assert result["outcome"] == "unchanged"  # nothing new: nothing recomputed
     assert (work / "out" / "indicators.csv").read_bytes() == before
+
+    (work / "out" / "report.md").unlink()  # an incomplete publication is rebuilt
+    assert run(SAMPLES, work)["outcome"] == "published"
+    assert (work / "out" / "indicators.csv").read_bytes() == before
+
+    other = run(SAMPLES, work, period_from=date(2026, 2, 15), period_to=date(2026, 3, 14))
+    assert other["outcome"] == "published"  # another period is recomputed
 
 
 def test_any_load_order_gives_identical_outputs(published, tmp_path):

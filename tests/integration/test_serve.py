@@ -31,7 +31,7 @@ from pipelines.serve import (
     schedule_of,
     start_server,
 )
-from pipelines.settings import Schedule, Settings
+from pipelines.settings import Settings
 
 pytestmark = pytest.mark.integration
 
@@ -66,8 +66,9 @@ def settings(work: Path) -> Settings:
     return load_settings(work / "hoso.toml")
 
 
-@pytest.fixture
+@pytest.fixture(scope="class")
 def server(settings: Settings) -> Iterator[LocalServer]:
+    """A server started by the module's own function; stopped when its test class ends."""
     port = _free_port()
     started = start_server(port, prefect_home(settings), timeout=WAIT * 1.5)
     try:
@@ -92,6 +93,15 @@ def _deployment(api_url: str):
             return client.read_deployment_by_name(f"{FLOW_NAME}/{DEPLOYMENT_NAME}")
         except ObjectNotFound:
             return None
+
+
+def _served(api_url: str, cron: str):
+    """The deployment once serve has registered it with ``cron`` (the state folder is shared:
+    an earlier test's deployment may be there already)."""
+    found = _deployment(api_url)
+    if found and found.schedules and found.schedules[0].schedule.cron == cron:
+        return found
+    return None
 
 
 def _assert_nightly(deployment, cron: str, parameters: dict[str, str]) -> None:
@@ -184,40 +194,41 @@ def test_schedule_and_parameters_from_settings(settings: Settings, work: Path) -
     assert prefect_home(settings) == (work / "data" / "prefect").resolve()
 
 
-def test_deployment_on_a_real_server(server: LocalServer, settings: Settings) -> None:
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+class TestConfiguredServer:
+    """One server for both tests; stopped before the next test starts its own on the same
+    state folder."""
 
-    assert is_healthy(server.api_url)
-    assert server.log.is_file()
-    with pytest.raises(ServeError, match=f"Cổng {server.port}"):
-        start_server(server.port, server.home, timeout=5)
+    def test_deployment_on_a_real_server(self, server: LocalServer, settings: Settings) -> None:
+        from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        build_deployment(settings).apply()
-    _assert_nightly(_deployment(server.api_url), "15 1 * * *", deployment_parameters(settings))
+        assert is_healthy(server.api_url)
+        assert server.log.is_file()
+        with pytest.raises(ServeError, match=f"Cổng {server.port}"):
+            start_server(server.port, server.home, timeout=5)
 
-    # a custom schedule replaces the old one instead of adding a second
-    with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-        build_deployment(settings, cron="0 3 * * *").apply()
-    _assert_nightly(_deployment(server.api_url), "0 3 * * *", deployment_parameters(settings))
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            build_deployment(settings).apply()
+        _assert_nightly(_deployment(server.api_url), "15 1 * * *", deployment_parameters(settings))
 
+        # a custom schedule replaces the old one instead of adding a second
+        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+            build_deployment(settings, cron="0 3 * * *").apply()
+        _assert_nightly(_deployment(server.api_url), "0 3 * * *", deployment_parameters(settings))
 
-def test_serve_with_configured_server_keeps_the_schedule(
-    server: LocalServer, settings: Settings, work: Path, tmp_path: Path
-) -> None:
-    process = _serve_process(work, tmp_path, "--cron", "45 3 * * *", api_url=server.api_url)
+    def test_serve_with_configured_server_keeps_the_schedule(
+        self, server: LocalServer, settings: Settings, work: Path, tmp_path: Path
+    ) -> None:
+        process = _serve_process(work, tmp_path, "--cron", "45 3 * * *", api_url=server.api_url)
 
-    def served():
-        found = _deployment(server.api_url)
-        return found if found and found.schedules[0].schedule.cron == "45 3 * * *" else None
-
-    deployment = _wait_for(served, process, tmp_path, "deployment hoso/hang-dem")
-    _assert_nightly(deployment, "45 3 * * *", deployment_parameters(settings))
-    assert _stop(process) == 0, _read(tmp_path)
-    # pause_on_shutdown=False: stopping serve leaves the schedule on (runs wait for the next
-    # serve), and the configured server is not ours to stop
-    _assert_nightly(_deployment(server.api_url), "45 3 * * *", deployment_parameters(settings))
-    assert is_healthy(server.api_url)
+        deployment = _wait_for(
+            lambda: _served(server.api_url, "45 3 * * *"), process, tmp_path, "deployment"
+        )
+        _assert_nightly(deployment, "45 3 * * *", deployment_parameters(settings))
+        assert _stop(process) == 0, _read(tmp_path)
+        # pause_on_shutdown=False: stopping serve leaves the schedule on (runs wait for the next
+        # serve), and the configured server is not ours to stop
+        _assert_nightly(_deployment(server.api_url), "45 3 * * *", deployment_parameters(settings))
+        assert is_healthy(server.api_url)
 
 
 def test_serve_starts_and_stops_its_own_server(
@@ -228,7 +239,9 @@ def test_serve_starts_and_stops_its_own_server(
     process = _serve_process(work, tmp_path, "--port", str(port))
     try:
         _wait_for(lambda: is_healthy(api_url), process, tmp_path, "Prefect server")
-        deployment = _wait_for(lambda: _deployment(api_url), process, tmp_path, "deployment")
+        deployment = _wait_for(
+            lambda: _served(api_url, "15 1 * * *"), process, tmp_path, "deployment"
+        )
         _assert_nightly(deployment, "15 1 * * *", deployment_parameters(settings))
         # the start-up message has been printed once the deployment exists
         _wait_for(lambda: "Ctrl+C" in _read(tmp_path), process, tmp_path, "message")
