@@ -9,6 +9,15 @@ dossiers as (
     select * from dossiers
 ),
 
+late_somewhere as (
+    -- only a dossier with a due date and no result by then can be late in any window
+    select *
+    from dossiers
+    where status_class <> 'refused'
+        and due_date is not null
+        and (finished_date is null or finished_date > due_date)
+),
+
 windows as (
     select * from report_windows where "window" in ('period', 'cumulative', 'ytd')
 ),
@@ -20,10 +29,9 @@ handled as (
         w.to_date,
         d.*,
         d.status_class = 'withdrawn' as is_withdrawn
-    from dossiers as d
+    from late_somewhere as d
     inner join windows as w
         on d.received_date <= w.to_date
-        and d.status_class <> 'refused'
         and (
             d.received_date >= w.from_date
             or d.finished_date is null

@@ -62,3 +62,22 @@ def test_committed_copy_matches_shared():
         pytest.skip("shared/acceptance not beside this checkout")
     for name in ("rule_cases.csv", "rule_cases.expected.json"):
         assert (COMMITTED_ACCEPTANCE / name).read_bytes() == (SHARED_ACCEPTANCE / name).read_bytes()
+
+
+@pytest.mark.parametrize("window", ["period", "cumulative"])
+def test_overdue_list_matches_the_overdue_figures(window):
+    period, cumulative = EXPECTED["period"], EXPECTED["cumulative"]
+    con, _ = indicators_for(
+        rule_case_rows(),
+        date.fromisoformat(period["from"]),
+        date.fromisoformat(period["to"]),
+        date.fromisoformat(cumulative["from"]),
+    )
+    listed = con.execute(
+        'select overdue_kind, count(*) from staging.overdue where "window" = $w group by 1',
+        {"w": window},
+    ).fetchall()
+    assert dict(listed) == {
+        "resolved_overdue": EXPECTED[window]["resolved_overdue"],
+        "pending_overdue": EXPECTED[window]["pending_overdue"],
+    }
