@@ -31,7 +31,7 @@ __all__ = [
 
 #: The Great Expectations Data Docs site, inside the output folder.
 DOCS_DIR = "kiem-tra"
-PUBLISHED_TABLES: tuple[str, ...] = ("dossiers", "indicators", "overdue")
+PUBLISHED_TABLES: tuple[str, ...] = ("indicators", "overdue")
 STAGING_SCHEMA = "staging"
 
 

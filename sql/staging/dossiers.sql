@@ -2,6 +2,8 @@
 -- the row from the file with the latest export time wins; within a file, the later row wins.
 -- Ties between files exported at the same moment are broken by the file's content hash, so
 -- the result does not depend on the order in which files were loaded.
+-- $everything: all dossiers; otherwise only those listed in the temporary table changed_codes
+-- (the dossiers of newly loaded files: pipelines.transform.update_dossiers).
 
 with
 
@@ -11,6 +13,7 @@ snapshots as (
         files.export_at
     from snapshot_rows
     inner join files using (file_hash)
+    where $everything or dossier_code in (select dossier_code from changed_codes)
 ),
 
 latest as (

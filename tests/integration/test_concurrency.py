@@ -193,7 +193,7 @@ def test_concurrent_runs_take_turns(work: Path, tmp_path: Path) -> None:
     con = duckdb.connect(str(database), read_only=True)
     try:
         assert con.execute("select count(*) from files").fetchone()[0] == 1
-        assert con.execute("select count(*) from dossiers").fetchone()[0] == ROWS
+        assert con.execute("select count(*) from staging.dossiers").fetchone()[0] == ROWS
         assert con.execute("select count(*) from indicators").fetchone()[0] > 0
         assert con.execute("select count(*) from runs").fetchone()[0] == 2
     finally:
