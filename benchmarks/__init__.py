@@ -1,0 +1,1 @@
+"""Benchmarks of hoso: ``make bench`` (``python -m benchmarks.run``). See benchmarks/README.md."""
