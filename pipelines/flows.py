@@ -6,13 +6,16 @@ publish (only when no critical check failed).
 
 from __future__ import annotations
 
+import importlib
 import os
+import threading
 import uuid
 from contextlib import closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
@@ -141,6 +144,9 @@ def hoso_flow(
     ``take_lock=False`` when the caller (``hoso run``) already holds the writer lock.
     """
     logger = get_run_logger()
+    # Great Expectations takes seconds to import (pure Python) while reading mostly runs in
+    # Rust without the GIL: import it beside the reading, not after it.
+    threading.Thread(target=importlib.import_module, args=("great_expectations",)).start()
     settings = load_settings(Path(config) if config else None).override(
         exports=Path(exports) if exports else None,
         database=Path(database) if database else None,
@@ -180,6 +186,8 @@ def hoso_flow(
                 if isinstance(outcome, ReadResult):
                     stats = load.load_file(con, outcome)
                     summary.add_loaded(outcome, stats, con)
+                    outcome.rows = outcome.rows.slice(0, 0)  # loaded: free the rows now
+                    pa.default_memory_pool().release_unused()
                     logger.info(
                         "%s: đọc %d dòng = nạp %d + loại %d + bỏ qua %d",
                         outcome.path.name,

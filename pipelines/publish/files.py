@@ -24,8 +24,12 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8 with BOM (Excel opens Vietnamese correctly), ISO dates, '.' decimals."""
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(safe_text)
+        values = out[column]
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            text = values.astype("string")
+            risky = text.str.startswith(FORMULA_PREFIXES, na=False)
+            if risky.any():
+                out[column] = values.where(~risky, "'" + text)
     out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", date_format="%Y-%m-%d")
 
 
