@@ -25,18 +25,11 @@ LAYERS: tuple[tuple[str, str], ...] = (
 
 #: Run parameters, bound into the SQL by name.
 #:   unknown_group — group_value of dossiers without a unit, sector or procedure
-#:   all_by_rules  — count every dossier window by window (slow; the tests compare both ways)
-PARAMETERS = {"unknown_group": UNKNOWN_GROUP, "all_by_rules": False}
+PARAMETERS = {"unknown_group": UNKNOWN_GROUP}
 
 
-def build_tables(
-    con: duckdb.DuckDBPyConnection, windows: Sequence[Window], *, all_by_rules: bool = False
-) -> dict[str, int]:
-    """Build dossiers, indicators and overdue in schema ``staging``; return their row counts.
-
-    ``all_by_rules``: count every dossier window by window (slow; for the tests).
-    """
-    parameters = PARAMETERS | {"all_by_rules": all_by_rules}
+def build_tables(con: duckdb.DuckDBPyConnection, windows: Sequence[Window]) -> dict[str, int]:
+    """Build dossiers, indicators and overdue in schema ``staging``; return their row counts."""
     con.execute(f"create schema if not exists {STAGING}")
     con.execute(
         f"create or replace table {STAGING}.report_windows "
@@ -52,7 +45,7 @@ def build_tables(
     try:
         for table, sql_file in LAYERS:
             sql = sql_text(sql_file)
-            params = {k: v for k, v in parameters.items() if f"${k}" in sql}
+            params = {k: v for k, v in PARAMETERS.items() if f"${k}" in sql}
             con.execute(f"create or replace table {STAGING}.{table} as {sql}", params)
             counts[table] = con.execute(f"select count(*) from {STAGING}.{table}").fetchall()[0][0]
     finally:
