@@ -18,6 +18,34 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_ACCEPTANCE = REPO.parent / "shared" / "acceptance"
 COMMITTED_ACCEPTANCE = REPO / "tests" / "data" / "acceptance"
 
+# The year-to-date window 2026-01-01..2026-04-16 of the rule cases, counted by hand from
+# rule_cases.csv (C01–C11, C15 received; C14 carried over; C12 refused).
+RULE_CASE_YTD_FIGURES = {
+    "received_new": 12,
+    "received_online": 9,
+    "received_direct": 2,
+    "received_postal": 1,
+    "carried_over": 1,
+    "handled": 13,
+    "resolved": 8,
+    "resolved_early": 2,
+    "resolved_on_time": 3,
+    "resolved_overdue": 3,
+    "pending": 5,
+    "pending_within": 3,
+    "pending_overdue": 2,
+    "withdrawn": 1,
+    "refused": 1,
+    "digitized": 9,
+    "e_result": 6,
+}
+RULE_CASE_YTD_RATES = {
+    "online_rate": 0.75,
+    "on_time_rate": 0.625,
+    "digitization_rate": 0.75,
+    "e_result_rate": 0.75,
+}
+
 CANONICAL_FIELDS = (
     "dossier_code",
     "channel",

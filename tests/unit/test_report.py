@@ -9,7 +9,6 @@ import json
 import math
 import unicodedata
 from datetime import date, datetime
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -17,41 +16,16 @@ import pytest
 from pipelines.contract import FIGURES, INDICATOR_COLUMNS, RATES
 from pipelines.publish.numbers import format_date_vi, format_int_vi, format_rate_vi
 from pipelines.publish.report import write_report
+from tests.support import RULE_CASE_YTD_FIGURES as YTD_FIGURES
+from tests.support import RULE_CASE_YTD_RATES as YTD_RATES
+from tests.support import acceptance_dir
 
-EXPECTED = (
-    Path(__file__).resolve().parents[3] / "shared" / "acceptance" / "rule_cases.expected.json"
-)
+EXPECTED = acceptance_dir() / "rule_cases.expected.json"
+
 
 PERIOD = (date(2026, 3, 19), date(2026, 4, 16))
 CUMULATIVE = (date(2025, 7, 1), date(2026, 4, 16))
 YTD = (date(2026, 1, 1), date(2026, 4, 16))
-
-# Counted by hand from rule_cases.csv for 2026-01-01..2026-04-16.
-YTD_FIGURES = {
-    "received_new": 12,
-    "received_online": 9,
-    "received_direct": 2,
-    "received_postal": 1,
-    "carried_over": 1,
-    "handled": 13,
-    "resolved": 8,
-    "resolved_early": 2,
-    "resolved_on_time": 3,
-    "resolved_overdue": 3,
-    "pending": 5,
-    "pending_within": 3,
-    "pending_overdue": 2,
-    "withdrawn": 1,
-    "refused": 1,
-    "digitized": 9,
-    "e_result": 6,
-}
-YTD_RATES = {
-    "online_rate": 0.75,
-    "on_time_rate": 0.625,
-    "digitization_rate": 0.75,
-    "e_result_rate": 0.75,
-}
 
 RULE_CASES_REPORT = """\
 # Số liệu giải quyết thủ tục hành chính – UBND xã Xuân Giang

@@ -10,6 +10,8 @@ import pytest
 from pipelines.contract import FIGURES, RATES
 from tests.support import (
     COMMITTED_ACCEPTANCE,
+    RULE_CASE_YTD_FIGURES,
+    RULE_CASE_YTD_RATES,
     SHARED_ACCEPTANCE,
     indicators_for,
     rule_case_expected,
@@ -81,3 +83,9 @@ def test_overdue_list_matches_the_overdue_figures(window):
         "resolved_overdue": EXPECTED[window]["resolved_overdue"],
         "pending_overdue": EXPECTED[window]["pending_overdue"],
     }
+
+
+def test_year_to_date_matches_the_hand_count(indicators):
+    got = indicators[("ytd", "all", "")]
+    assert {k: got[k] for k in RULE_CASE_YTD_FIGURES} == RULE_CASE_YTD_FIGURES
+    assert {k: round(got[k], 6) for k in RULE_CASE_YTD_RATES} == RULE_CASE_YTD_RATES

@@ -19,34 +19,14 @@ from openpyxl import load_workbook
 
 from pipelines.contract import FIGURES, INDICATOR_COLUMNS, RATES, UNKNOWN_GROUP
 from pipelines.publish.workbook import write_workbook
+from tests.support import RULE_CASE_YTD_FIGURES as YTD
+from tests.support import acceptance_dir
 
-EXPECTED = (
-    Path(__file__).resolve().parents[3] / "shared" / "acceptance" / "rule_cases.expected.json"
-)
+EXPECTED = acceptance_dir() / "rule_cases.expected.json"
+
 
 INJECTION = '=HYPERLINK("http://example.com/x","Bấm vào đây")'
 
-# Counted by hand from rule_cases.csv for 2026-01-01..2026-04-16 (C01–C11, C15 received;
-# C14 carried over; C12 refused).
-YTD = {
-    "received_new": 12,
-    "received_online": 9,
-    "received_direct": 2,
-    "received_postal": 1,
-    "carried_over": 1,
-    "handled": 13,
-    "resolved": 8,
-    "resolved_early": 2,
-    "resolved_on_time": 3,
-    "resolved_overdue": 3,
-    "pending": 5,
-    "pending_within": 3,
-    "pending_overdue": 2,
-    "withdrawn": 1,
-    "refused": 1,
-    "digitized": 9,
-    "e_result": 6,
-}
 
 # One sector's share of each window; the other sector gets the rest.
 PERIOD_HO_TICH = {
