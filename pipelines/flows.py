@@ -40,7 +40,23 @@ TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fals
 @task(name="read-file", task_run_name="read {path.name}", **TASK_OPTIONS)
 def read_file(path: Path, vocab: Vocabulary, known: frozenset[str]) -> ingest.ReadOutcome:
     """Read one export (or skip it when its bytes were loaded before)."""
-    return ingest.read_one(path, vocab, known)
+    return ingest.read_one(path, vocab, known, on_new=_warm_up_validation)
+
+
+_warm_up = threading.Lock()
+_warm_up_started: list[threading.Thread] = []
+
+
+def _warm_up_validation() -> None:
+    """Import Great Expectations (seconds of pure Python) beside the reading, which mostly runs
+    in Rust without the GIL; only when a new file is read, i.e. validation will run."""
+    with _warm_up:
+        if not _warm_up_started:
+            thread = threading.Thread(
+                target=importlib.import_module, args=("great_expectations",), daemon=True
+            )
+            thread.start()
+            _warm_up_started.append(thread)
 
 
 @task(name="build-tables", **TASK_OPTIONS)
@@ -144,9 +160,6 @@ def hoso_flow(
     ``take_lock=False`` when the caller (``hoso run``) already holds the writer lock.
     """
     logger = get_run_logger()
-    # Great Expectations takes seconds to import (pure Python) while reading mostly runs in
-    # Rust without the GIL: import it beside the reading, not after it.
-    threading.Thread(target=importlib.import_module, args=("great_expectations",)).start()
     settings = load_settings(Path(config) if config else None).override(
         exports=Path(exports) if exports else None,
         database=Path(database) if database else None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,14 +42,24 @@ def discover(folder: Path) -> tuple[list[Path], list[Path]]:
     return [p for p in entries if is_candidate(p)], [p for p in entries if not is_candidate(p)]
 
 
-def read_one(path: Path, vocab: Vocabulary, known: frozenset[str]) -> ReadOutcome:
-    """Read one file, unless its bytes were loaded before; a refusal is an outcome, not a crash."""
+def read_one(
+    path: Path,
+    vocab: Vocabulary,
+    known: frozenset[str],
+    on_new: Callable[[], None] | None = None,
+) -> ReadOutcome:
+    """Read one file, unless its bytes were loaded before; a refusal is an outcome, not a crash.
+
+    ``on_new`` is called before a file that was not loaded before is read.
+    """
     try:
         digest = file_hash(path)
     except OSError as exc:
         return Refusal(path, f"Không mở được tệp ({exc.strerror}). Hãy đóng tệp nếu đang mở.")
     if digest in known:
         return AlreadyLoaded(path, digest)
+    if on_new is not None:
+        on_new()
     try:
         return read_export(path, vocab, digest=digest)
     except FileRefused as exc:
