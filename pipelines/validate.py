@@ -39,10 +39,17 @@ class Finding:
     examples: list[str]
     why: str
     todo: str | None
+    #: The exception the check raised ("Class: message", as GX reports it); None when it ran.
+    error: str | None = None
 
     def message(self) -> str:
         """A line for the user: the check, how many rows, examples, what to do."""
         where = f" (cột {self.column})" if self.column else ""
+        if self.error:
+            return (
+                f"[{self.table}] {self.why}{where}: không chạy được phép kiểm tra "
+                f"(lỗi của phép kiểm tra, không phải của dữ liệu): {self.error}"
+            )
         text = f"[{self.table}] {self.why}{where}: {self.unexpected_count} dòng không đạt"
         if self.examples:
             text += f", ví dụ: {', '.join(self.examples)}"
@@ -181,6 +188,7 @@ def _findings(table: str, result: Any) -> list[Finding]:
         meta = config.meta or {}
         res = item.result or {}
         severity = str(getattr(config, "severity", None) or "critical")
+        error = _raised(item.exception_info)
         findings.append(
             Finding(
                 table=table,
@@ -188,13 +196,39 @@ def _findings(table: str, result: Any) -> list[Finding]:
                 column=config.kwargs.get("column"),
                 severity=severity.split(".")[-1].lower(),
                 success=bool(item.success),
-                unexpected_count=int(res.get("unexpected_count") or (0 if item.success else 1)),
+                unexpected_count=int(
+                    res.get("unexpected_count") or (0 if item.success or error else 1)
+                ),
                 examples=_examples(res),
                 why=meta.get("why", config.type),
                 todo=meta.get("todo"),
+                error=error,
             )
         )
     return findings
+
+
+def _raised(info: Any) -> str | None:
+    """The exception(s) an expectation raised, as "Class: message" (no traceback); else None.
+
+    GX reports either one ``{raised_exception, exception_message, exception_traceback}`` dict or
+    a dict of them keyed by the metric that raised.
+    """
+    if not isinstance(info, dict):
+        return None
+    entries = [info] if "raised_exception" in info else list(info.values())
+    errors: list[str] = []
+    for entry in entries:
+        if not isinstance(entry, dict) or not entry.get("raised_exception"):
+            continue
+        message = str(entry.get("exception_message") or "").strip()
+        lines = str(entry.get("exception_traceback") or "").strip().splitlines()
+        last = lines[-1] if lines else ""
+        name = last.split(":", 1)[0].rsplit(".", 1)[-1].strip() if ":" in last else ""
+        text = f"{name}: {message}" if name else message or "lỗi không rõ"
+        if text not in errors:
+            errors.append(text)
+    return "; ".join(errors) or None
 
 
 def validate_tables(
