@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parents[1]
+
+def _code_root() -> Path:
+    """The folder holding ``sql/`` and ``expectations/``.
+
+    Installed from a wheel, they ship inside the package (``pipelines/sql``,
+    ``pipelines/expectations``); in a source checkout or an editable install they are the
+    top-level folders of the repository, beside the package.
+    """
+    package = Path(str(resources.files("pipelines")))
+    return package if (package / "sql").is_dir() else package.parent
+
+
+ROOT = _code_root()
 SQL_DIR = ROOT / "sql"
+EXPECTATIONS_DIR = ROOT / "expectations"
 
 
 def sql_text(name: str) -> str:

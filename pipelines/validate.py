@@ -19,9 +19,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from pipelines.db import ROOT, sql_text
+from pipelines.db import EXPECTATIONS_DIR, sql_text
 
-EXPECTATIONS_DIR = ROOT / "expectations"
 VALIDATED_TABLES: tuple[str, ...] = ("dossiers", "indicators")
 MAX_EXAMPLES = 5
 
