@@ -2,7 +2,8 @@
 
 Two generators, both deterministic (fixed seed, fixed dates):
 
-* :func:`ensure_export` writes an export of ``rows`` dossiers as a real portal would: a title
+* :func:`ensure_export` writes (through ``tests/exports``, the one export writer) an export
+  of ``rows`` dossiers as a real portal would: a title
   block (agency, national motto, list title, date range, *Ngày xuất*), one header row with the
   names of ``pipelines/vocab/aliases.toml``, 15 columns, a footer (*Tổng cộng*, *Người lập
   biểu*), a shared-strings table (xlsxwriter's default mode, as Excel writes it), reception
@@ -28,8 +29,10 @@ import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from tests.exports import Merge, SheetSpec, write_xlsxwriter
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: written by tests/exports (real date cells)
 SEED = 20260416
 
 #: The moment the synthetic exports were taken (also written in their title block).
@@ -40,7 +43,6 @@ LAST_DAY = date(2026, 4, 15)
 #: Reception dates of the SQL dossiers: twelve full standard months (2025-05 .. 2026-04).
 SQL_FIRST_DAY = date(2025, 4, 15)
 SQL_DAYS = 366
-EXCEL_EPOCH = datetime(1899, 12, 30)
 
 #: The 15 columns of the export, header names from pipelines/vocab/aliases.toml.
 HEADERS = (
@@ -180,11 +182,6 @@ CHANNELS = (("Trực tuyến", 0.60), ("Trực tiếp", 0.96), ("Bưu chính cô
 DUE_DAYS = (1, 3, 5, 7, 10, 15, 20, 30)
 
 
-def _serial(moment: datetime) -> float:
-    """An Excel date serial (days since 1899-12-30, fraction = time of day)."""
-    return (moment - EXCEL_EPOCH) / timedelta(days=1)
-
-
 def _rows(n: int, seed: int):
     """The ``n`` dossier rows of an export, each a tuple of 15 cells (None = blank cell).
 
@@ -251,50 +248,41 @@ def _rows(n: int, seed: int):
         )
 
 
-def write_export(path: Path, n: int, seed: int = SEED) -> None:
-    """Write an export of ``n`` dossiers to ``path`` with xlsxwriter (shared strings)."""
-    import xlsxwriter
+def export_sheet(n: int, seed: int = SEED) -> SheetSpec:
+    """The sheet of an export of ``n`` dossiers; its rows are generated as they are written."""
+    last = len(HEADERS)
 
+    def grid():
+        yield ["ỦY BAN NHÂN DÂN TỈNH XUÂN GIANG", *[None] * 7, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+        yield ["TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", *[None] * 7, "Độc lập - Tự do - Hạnh phúc"]
+        yield []
+        yield ["DANH SÁCH HỒ SƠ TIẾP NHẬN VÀ GIẢI QUYẾT"]
+        yield [f"Từ ngày {FIRST_DAY:%d/%m/%Y} đến ngày {LAST_DAY:%d/%m/%Y}"]
+        yield [f"Ngày xuất: {EXPORT_AT:%d/%m/%Y %H:%M}"]
+        yield list(HEADERS)
+        for row in _rows(n, seed):
+            yield [cell[1] if isinstance(cell, tuple) else cell for cell in row]
+        yield []
+        yield [f"Tổng cộng: {n} hồ sơ"]
+        yield []
+        yield [None, "Người lập biểu", *[None] * 8, "Thủ trưởng đơn vị"]
+
+    merges = [
+        Merge(0, 0, 1, 5),
+        Merge(0, 8, 1, last - 8),
+        Merge(1, 0, 1, 5),
+        Merge(1, 8, 1, last - 8),
+        Merge(3, 0, 1, last),
+        Merge(4, 0, 1, last),
+    ]
+    return SheetSpec("Danh sách hồ sơ", grid(), merges)
+
+
+def write_export(path: Path, n: int, seed: int = SEED) -> None:
+    """Write an export of ``n`` dossiers to ``path`` with xlsxwriter (shared strings, as Excel
+    writes them), through the one export writer of ``tests/exports``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Default mode (not constant_memory): strings go to the shared-strings table, as in Excel.
-    wb = xlsxwriter.Workbook(
-        str(path),
-        {"strings_to_numbers": False, "strings_to_urls": False, "strings_to_formulas": False},
-    )
-    wb.set_properties({"created": datetime(2026, 4, 16, 8, 30)})
-    ws = wb.add_worksheet("Danh sách hồ sơ")
-    bold = wb.add_format({"bold": True, "align": "center"})
-    head = wb.add_format({"bold": True, "border": 1, "text_wrap": True, "align": "center"})
-    when = wb.add_format({"num_format": "dd/mm/yyyy hh:mm"})
-    last_col = len(HEADERS) - 1
-    ws.merge_range(0, 0, 0, 4, "ỦY BAN NHÂN DÂN TỈNH XUÂN GIANG", bold)
-    ws.merge_range(0, 8, 0, last_col, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold)
-    ws.merge_range(1, 0, 1, 4, "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", bold)
-    ws.merge_range(1, 8, 1, last_col, "Độc lập - Tự do - Hạnh phúc", bold)
-    ws.merge_range(3, 0, 3, last_col, "DANH SÁCH HỒ SƠ TIẾP NHẬN VÀ GIẢI QUYẾT", bold)
-    ws.merge_range(
-        4, 0, 4, last_col, f"Từ ngày {FIRST_DAY:%d/%m/%Y} đến ngày {LAST_DAY:%d/%m/%Y}", bold
-    )
-    ws.write_string(5, 0, f"Ngày xuất: {EXPORT_AT:%d/%m/%Y %H:%M}")
-    header_row = 6
-    for j, name in enumerate(HEADERS):
-        ws.write_string(header_row, j, name, head)
-    write_string, write_number = ws.write_string, ws.write_number
-    r = header_row
-    for r, row in enumerate(_rows(n, seed), start=header_row + 1):
-        write_number(r, 0, row[0])
-        for j in range(1, len(row)):
-            cell = row[j]
-            if cell is None:
-                continue
-            if isinstance(cell, tuple):
-                write_number(r, j, _serial(cell[1]), when)
-            else:
-                write_string(r, j, cell)
-    ws.write_string(r + 2, 0, f"Tổng cộng: {n} hồ sơ")
-    ws.write_string(r + 4, 1, "Người lập biểu")
-    ws.write_string(r + 4, 10, "Thủ trưởng đơn vị")
-    wb.close()
+    write_xlsxwriter(path, [export_sheet(n, seed)])
 
 
 def export_params(rows: int, seed: int = SEED) -> dict[str, object]:

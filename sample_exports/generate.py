@@ -2,8 +2,10 @@
 
 Run ``.venv/bin/python sample_exports/generate.py`` (or ``make samples``) to rewrite every file
 in this folder. The output is deterministic: a fixed seed, fixed dates, fixed workbook
-timestamps. Nothing here imports ``pipelines``: the expected figures are counted from the
-generator's own records with a direct reading of SPEC §6, so they can check the pipeline.
+timestamps. The CSV files are written through ``tests/exports``, the one writer of synthetic
+exports (shared with the tests and the benchmarks). Nothing here imports ``pipelines``: the
+expected figures are counted from the generator's own records with a direct reading of SPEC §6,
+so they can check the pipeline.
 
 The world: "UBND xã Xuân Giang" (fake) receives 600 dossiers between 2025-06-01 and 2026-04-16.
 Each dossier has a lifecycle (reception, due date, maybe a supplement request or an extended due
@@ -16,17 +18,22 @@ file), exactly as SPEC §5 says, and the generator checks that this is the world
 
 from __future__ import annotations
 
-import csv
 import html
 import io
 import json
 import random
 import re
+import sys
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: the repository root holds tests/exports
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.exports import Cell, SheetSpec, write_csv
 
 SEED = 20260416
 N_DOSSIERS = 600
@@ -1347,9 +1354,7 @@ def write_semicolon(path: Path, rows: list[Row]) -> list[Canonical]:
         "Email",
         "CMND/CCCD",
     ]
-    buf = io.StringIO()
-    w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(headers)
+    grid: list[list[Cell]] = [headers]
     out = []
     for row in rows:
         d, s, p = row.dossier, row.state, person(row.dossier.index)
@@ -1357,7 +1362,7 @@ def write_semicolon(path: Path, rows: list[Row]) -> list[Canonical]:
         e_result = ""
         if s.status == "finished":
             e_result = "Đã cấp" if s.has_e_result else "Chưa cấp"
-        w.writerow(
+        grid.append(
             [
                 row.code,
                 d.proc.code,
@@ -1381,7 +1386,7 @@ def write_semicolon(path: Path, rows: list[Row]) -> list[Canonical]:
             ]
         )
         out.append(canonical(row, has_returned=True, has_e_result=True))
-    path.write_bytes(buf.getvalue().encode("utf-8-sig"))
+    write_csv(path, [SheetSpec("CSV", grid)], sep=";", bom=True, newline="\r\n")
     return out
 
 
@@ -1403,14 +1408,12 @@ def write_sync(path: Path, rows: list[Row]) -> list[Canonical]:
         "SoGiayToChuHoSo",
         "SoDienThoai",
     ]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(headers)
+    grid: list[list[Cell]] = [headers]
     out = []
     for row in rows:
         d, s, p = row.dossier, row.state, person(row.dossier.index)
         due = effective_due(s)
-        w.writerow(
+        grid.append(
             [
                 row.code,
                 d.proc.code,
@@ -1431,7 +1434,7 @@ def write_sync(path: Path, rows: list[Row]) -> list[Canonical]:
         )
         # the sync layout has no e-result column: the flag is null for these rows
         out.append(canonical(row, has_returned=False, has_e_result=False))
-    path.write_bytes(buf.getvalue().encode("utf-8"))
+    write_csv(path, [SheetSpec("CSV", grid)], sep=",", newline="\n")
     return out
 
 
