@@ -9,6 +9,7 @@ import duckdb
 
 from pipelines import db
 from pipelines.contract import FIGURES, LABELS, RATES
+from pipelines.labels import outcome_label
 from pipelines.publish.numbers import RATE_PARTS, format_date_vi, format_int_vi, format_rate_vi
 
 
@@ -116,7 +117,8 @@ def print_status(database: Path, limit: int = 5) -> int:
     for run_id, started, _, p_from, p_to, outcome, code, n_loaded, n_skip, n_ref in runs:
         period = f"{format_date_vi(p_from)}–{format_date_vi(p_to)}" if p_from else "?"
         print(
-            f"  {started:%d/%m/%Y %H:%M}  {run_id}  kỳ {period}  {outcome} (mã {code}); "
+            f"  {started:%d/%m/%Y %H:%M}  {run_id}  kỳ {period}  {outcome_label(outcome)} "
+            f"(mã {code}); "
             f"tệp mới {n_loaded}, đã có {n_skip}, từ chối {n_ref}"
         )
     if rows:
