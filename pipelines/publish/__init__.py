@@ -51,7 +51,7 @@ def publish(
     overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").df()
     write_csv(indicators, staged / "indicators.csv")
     write_csv(overdue, staged / "overdue.csv")
-    write_workbook(indicators, staged / "indicators.xlsx", unit_name=unit_name)
+    write_workbook(indicators, staged / "indicators.xlsx", unit_name=unit_name, overdue=overdue)
     (staged / "report.md").write_text(
         write_report(indicators, unit_name=unit_name), encoding="utf-8"
     )
@@ -74,7 +74,7 @@ def artifact_rows(indicators_csv: Path) -> list[dict[str, object]]:
         rows = [r for r in csv.DictReader(f) if r["group_by"] == "all" and r["window"] != "month"]
     return [
         {
-            "Cửa sổ": WINDOW_LABELS[r["window"]],
+            LABELS["window"]: WINDOW_LABELS[r["window"]],
             "Từ ngày": r["from_date"],
             "Đến ngày": r["to_date"],
             **{LABELS[k]: int(r[k]) for k in FIGURES},
