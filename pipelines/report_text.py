@@ -91,7 +91,10 @@ def print_run(result: dict[str, Any]) -> None:
     out = Path(result["output"])
     verb = "Số liệu vẫn ở" if result["outcome"] == "unchanged" else "Đã công bố vào"
     print(f"\n{verb} thư mục {out.resolve()}:")
-    print("  indicators.csv, indicators.xlsx, report.md, overdue.csv, run.json, kiem-tra/")
+    print(
+        "  bao-cao.docx, bao-cao.txt, indicators.xlsx, indicators.csv, report.md, overdue.csv, "
+        "run.json, kiem-tra/"
+    )
     if result["files_refused"]:
         print(f"\nChú ý: {len(result['files_refused'])} tệp bị từ chối (xem trên và run.json).")
 

@@ -30,6 +30,7 @@ latest ``to_date``.
 from __future__ import annotations
 
 import io
+import math
 import os
 import unicodedata
 import zipfile
@@ -478,7 +479,7 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
         cell = _put(ws, 1, c, text)
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
-    ws.row_dimensions[1].height = 45
+    ws.row_dimensions[1].height = 62
 
     r = 1
     for _, row in rows.iterrows():
@@ -598,6 +599,8 @@ OVERDUE_HEADERS: tuple[str, ...] = (
     "Trong kỳ báo cáo",
 )
 OVERDUE_HEADER_ROW = 4
+_OVERDUE_WIDTHS: tuple[int, ...] = (6, 26, 20, 46, 18, 24, 12, 12, 10, 10)
+_OVERDUE_WRAPPED = (2, 4, 5)  # unit, procedure, sector: long names wrap
 #: When a dossier is late in several windows, the row of the widest window is shown.
 _OVERDUE_WINDOW_RANK = {"cumulative": 0, "ytd": 1, "period": 2}
 
@@ -678,14 +681,20 @@ def _write_overdue(
         ]
         for c, value in enumerate(values, start=1):
             cell = _put(ws, r, c, value)
-            cell.alignment = _LEFT if c in (2, 4, 5) else _CENTER
+            cell.alignment = _LEFT if c in _OVERDUE_WRAPPED else _CENTER
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
+        # Printers do not grow rows to fit wrapped text: give each row the lines it needs.
+        lines = max(
+            math.ceil(len(str(values[c - 1])) / (_OVERDUE_WIDTHS[c - 1] - 2))
+            for c in _OVERDUE_WRAPPED
+        )
+        ws.row_dimensions[r].height = 15 * max(1, lines)
     if not rows:
         r += 1
         _merge(ws, f"A{r}:{last}{r}", "Không có hồ sơ quá hạn.").alignment = _CENTER
     _box(ws, range(OVERDUE_HEADER_ROW, r + 1), range(1, len(OVERDUE_HEADERS) + 1))
-    for c, width in enumerate((6, 28, 22, 44, 20, 16, 12, 12, 10, 10), start=1):
+    for c, width in enumerate(_OVERDUE_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = f"A{OVERDUE_HEADER_ROW + 1}"
     ws.print_title_rows = f"{OVERDUE_HEADER_ROW}:{OVERDUE_HEADER_ROW}"
