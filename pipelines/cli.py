@@ -43,7 +43,9 @@ def _quiet_environment(*, quiet_logs: bool = True) -> None:
     # two runs started together on a busy 2-core machine need more than Prefect's 20 s
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if quiet_logs:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        # hoso run prints every warning itself (report_text); Prefect's own lines would only
+        # add its ERROR line with a Python traceback when the flow fails (logged to a file)
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 
 
 def _iso_date(text: str) -> date:
@@ -148,9 +150,34 @@ def preflight(settings: Settings) -> str | None:
             f"Thư mục tệp xuất '{exports}' {kind}. Hãy tạo thư mục đó và chép các tệp xuất "
             "vào, hoặc chỉ đúng thư mục bằng --exports (hoặc khóa exports trong hoso.toml)."
         )
-    return _writable_place(
-        settings.database, "Tệp cơ sở dữ liệu", "--db", "khóa database", is_dir=False
-    ) or _writable_place(settings.output, "Thư mục công bố", "--out", "khóa output", is_dir=True)
+    return (
+        _not_a_database(settings.database)
+        or _writable_place(
+            settings.database, "Tệp cơ sở dữ liệu", "--db", "khóa database", is_dir=False
+        )
+        or _writable_place(settings.output, "Thư mục công bố", "--out", "khóa output", is_dir=True)
+    )
+
+
+#: DuckDB files carry this magic at byte 8.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _not_a_database(database: Path) -> str | None:
+    """Why ``database`` is an existing file that is not a DuckDB database, or None."""
+    if not database.is_file() or database.stat().st_size == 0:
+        return None
+    try:
+        with database.open("rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        return f"Không mở được tệp cơ sở dữ liệu '{database}' ({exc.strerror})."
+    if head[8:12] == _DUCKDB_MAGIC:
+        return None
+    return (
+        f"Tệp '{database}' không phải cơ sở dữ liệu của hoso (DuckDB). Hãy chỉ đúng tệp bằng "
+        "--db (hoặc khóa database trong hoso.toml), hoặc đổi tên tệp đó để hoso tạo tệp mới."
+    )
 
 
 def no_exports_problem(settings: Settings) -> str | None:

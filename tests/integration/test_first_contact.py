@@ -14,9 +14,10 @@ from pipelines.cli import main
 from pipelines.publish.workbook import OVERDUE_HEADER_ROW, OVERDUE_SHEET
 from tests.support import REPO
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = pytest.mark.integration
 
 
+@pytest.mark.usefixtures("prefect_harness")
 def test_a_run_as_a_new_user_sees_it(tmp_path, capsys) -> None:
     db, out = tmp_path / "data" / "hoso.duckdb", tmp_path / "out"
     argv = ["run", "--exports", str(REPO / "sample_exports"), "--db", str(db), "--out", str(out)]
@@ -46,3 +47,39 @@ def test_a_run_as_a_new_user_sees_it(tmp_path, capsys) -> None:
     empty.mkdir()
     code = main(["run", "--exports", str(empty), "--db", str(db), "--out", str(out)])
     assert code == 0, capsys.readouterr().err
+
+
+def test_an_unexpected_error_in_the_flow_shows_no_traceback(tmp_path) -> None:
+    """A real DuckDB file of another program (a `files` table of its own) breaks the flow:
+    the user reads one Vietnamese line that names the log; the traceback is in the log.
+    Run as the user runs it: `hoso run` in its own process (Prefect's logging is set up there)."""
+    import os
+    import subprocess
+    import sys
+
+    import duckdb
+
+    db = tmp_path / "data" / "hoso.duckdb"
+    db.parent.mkdir()
+    con = duckdb.connect(str(db))
+    con.execute("create table files (note varchar)")
+    con.close()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PYTHONUTF8="1", PREFECT_HOME=str(tmp_path / "prefect-home"))
+    argv = ["run", "--exports", str(REPO / "sample_exports"), "--db", str(db)]
+    argv += ["--out", str(tmp_path / "out"), "--period", "2026-04"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", *argv],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "ERROR" not in done.stderr, done.stderr
+    log = db.parent / "hoso-loi.log"
+    assert f"Chi tiết kỹ thuật đã ghi vào {log}" in done.stderr
+    assert "Traceback (most recent call last)" in log.read_text(encoding="utf-8")
+    assert not (tmp_path / "out").exists()

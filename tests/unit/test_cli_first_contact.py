@@ -209,3 +209,16 @@ def test_line_progress_says_each_stage() -> None:
     reporter.stage("Tính các chỉ số (sql/)")
     reporter.stop()
     assert stream.getvalue().splitlines() == ["Đọc và nạp 3 tệp xuất…", "Tính các chỉ số (sql/)…"]
+
+
+def test_a_file_that_is_not_a_database_is_refused_before_the_lock(tmp_path, capsys) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    db = tmp_path / "hoso.duckdb"
+    db.write_bytes(b"PK\x03\x04 a workbook saved under the database's name" * 10)
+    assert (
+        main(["run", "--exports", str(exports), "--db", str(db), "--out", str(tmp_path / "o")]) == 2
+    )
+    line = _only_line(capsys.readouterr().err)
+    assert "không phải cơ sở dữ liệu của hoso" in line and "--db" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "hoso.duckdb"]
