@@ -12,16 +12,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from datetime import date
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipelines.settings import Settings
 
 EXIT_NOT_PUBLISHED = 1
 EXIT_USAGE = 2
+#: Exit code when the reader of our output went away (``hoso status | head``): as SIGPIPE.
+EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130
+#: Where an unexpected error's traceback goes: this file in the database's folder.
+ERROR_LOG_NAME = "hoso-loi.log"
 
 
 def _quiet_environment(*, quiet_logs: bool = True) -> None:
@@ -36,7 +43,9 @@ def _quiet_environment(*, quiet_logs: bool = True) -> None:
     # two runs started together on a busy 2-core machine need more than Prefect's 20 s
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     if quiet_logs:
-        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        # hoso run prints every warning itself (report_text); Prefect's own lines would only
+        # add its ERROR line with a Python traceback when the flow fails (logged to a file)
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
 
 
 def _iso_date(text: str) -> date:
@@ -79,18 +88,139 @@ def cmd_run(args: argparse.Namespace) -> int:
     if start and end and start > end:
         return _fail("--from phải trước hoặc bằng --to.")
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(args.config).override(
+            exports=args.exports, database=args.db, output=args.out, since=args.since
+        )
     except SettingsError as exc:
         return _fail(str(exc))
+    problem = preflight(settings)
+    if problem:
+        return _fail(problem)
+    _progress_line("Đang khởi động…")
+    problem = no_exports_problem(settings)
+    if problem:
+        return _fail(problem)
 
     from pipelines.lock import LockTimeout, writer_lock
 
-    database = Path(args.db) if args.db else settings.database
     try:
-        with writer_lock(database, settings.lock_timeout_seconds, on_wait=_say_waiting):
+        with writer_lock(settings.database, settings.lock_timeout_seconds, on_wait=_say_waiting):
             return _run_locked(args, settings, start, end)
     except LockTimeout as exc:
         return _fail(str(exc))
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` itself or its closest ancestor that exists."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path.cwd()
+
+
+def _writable_place(path: Path, what: str, option: str, key: str, *, is_dir: bool) -> str | None:
+    """Why ``path`` (a folder or file hoso creates) cannot be written, or None. Creates nothing."""
+    path = path.resolve()
+    if path.exists():
+        if is_dir and not path.is_dir():
+            return f"{what} '{path}' là một tệp, không phải thư mục. Hãy sửa {option} hoặc {key}."
+        if not is_dir and path.is_dir():
+            return f"{what} '{path}' là một thư mục, cần một tệp. Hãy sửa {option} hoặc {key}."
+    base = _nearest_existing(path if is_dir else path.parent)
+    if not base.is_dir():
+        return (
+            f"Không tạo được {what.lower()} '{path}': '{base}' là một tệp. "
+            f"Hãy sửa {option} hoặc {key}."
+        )
+    if not os.access(base, os.W_OK):
+        return (
+            f"Không có quyền ghi vào '{base}' ({what.lower()} {path}). Hãy chọn thư mục khác "
+            f"bằng {option} (hoặc {key} trong hoso.toml), hoặc cấp quyền ghi cho thư mục đó."
+        )
+    return None
+
+
+def preflight(settings: Settings) -> str | None:
+    """Usage and environment problems found before anything starts (Prefect, the lock, the
+    database): the message that says what to do, or None. Creates nothing."""
+    exports = settings.exports
+    if not exports.is_dir():
+        kind = "là một tệp, không phải thư mục" if exports.exists() else "không tồn tại"
+        return (
+            f"Thư mục tệp xuất '{exports}' {kind}. Hãy tạo thư mục đó và chép các tệp xuất "
+            "vào, hoặc chỉ đúng thư mục bằng --exports (hoặc khóa exports trong hoso.toml)."
+        )
+    return (
+        _not_a_database(settings.database)
+        or _writable_place(
+            settings.database, "Tệp cơ sở dữ liệu", "--db", "khóa database", is_dir=False
+        )
+        or _writable_place(settings.output, "Thư mục công bố", "--out", "khóa output", is_dir=True)
+    )
+
+
+#: DuckDB files carry this magic at byte 8.
+_DUCKDB_MAGIC = b"DUCK"
+
+
+def _not_a_database(database: Path) -> str | None:
+    """Why ``database`` is an existing file that is not a DuckDB database, or None."""
+    if not database.is_file() or database.stat().st_size == 0:
+        return None
+    try:
+        with database.open("rb") as f:
+            head = f.read(12)
+    except OSError as exc:
+        return f"Không mở được tệp cơ sở dữ liệu '{database}' ({exc.strerror})."
+    if head[8:12] == _DUCKDB_MAGIC:
+        return None
+    return (
+        f"Tệp '{database}' không phải cơ sở dữ liệu của hoso (DuckDB). Hãy chỉ đúng tệp bằng "
+        "--db (hoặc khóa database trong hoso.toml), hoặc đổi tên tệp đó để hoso tạo tệp mới."
+    )
+
+
+def no_exports_problem(settings: Settings) -> str | None:
+    """The message when the exports folder holds no export and nothing was loaded before (a
+    report of zeros for a period nobody asked for would be silently wrong), else None."""
+    from pipelines.ingest import discover
+
+    try:
+        paths, ignored = discover(settings.exports)
+    except FileNotFoundError as exc:
+        return str(exc)
+    if paths or _files_loaded_before(settings.database):
+        return None
+    others = f" (có {len(ignored)} tệp khác, không phải tệp xuất)" if ignored else ""
+    return (
+        f"Không tìm thấy tệp xuất nào trong thư mục '{settings.exports}'{others} và cơ sở dữ "
+        "liệu chưa có tệp nào: không có gì để tính, không công bố gì. Hãy chép các tệp xuất "
+        "(.xlsx, .xls, .csv, .html) từ hệ thống một cửa vào thư mục đó rồi chạy lại."
+    )
+
+
+def _files_loaded_before(database: Path) -> bool:
+    """Whether the database holds loaded files. True when it cannot be read now (another run
+    holds it): the flow then decides, after waiting for the lock."""
+    if not database.is_file():
+        return False
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(database), read_only=True)
+    except duckdb.Error:
+        return True
+    try:
+        return bool(con.execute("select count(*) from files").fetchall()[0][0])
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+
+
+def _progress_line(text: str) -> None:
+    """A progress line on stderr (stdout keeps the results)."""
+    print(text, file=sys.stderr, flush=True)
 
 
 def _say_waiting() -> None:
@@ -104,6 +234,8 @@ def _run_locked(
     from pipelines.settings import SettingsError
 
     _quiet_environment()
+    if not os.environ.get("PREFECT_API_URL"):
+        _progress_line("Khởi động Prefect (máy chủ tạm thời, khoảng 10 giây)…")
     from prefect.task_runners import ThreadPoolTaskRunner
 
     from pipelines import progress
@@ -112,6 +244,8 @@ def _run_locked(
 
     if sys.stderr.isatty():
         progress.use(progress.TerminalProgress())
+    else:
+        progress.use(progress.LineProgress())
     workers = settings.workers or max(1, os.cpu_count() or 1)
     flow = hoso_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
     try:
@@ -126,19 +260,41 @@ def _run_locked(
             take_lock=False,
         )
     except (SettingsError, FileNotFoundError) as exc:
-        progress.stop()
         return _fail(str(exc))
     except Exception as exc:
-        progress.stop()
+        log = log_unexpected(exc, settings.database)
         return _fail(
-            f"Lần chạy dừng vì lỗi không mong đợi: {type(exc).__name__}: {exc}. Không có số "
-            "liệu mới nào được công bố; số liệu đã công bố trước đây được giữ nguyên. Hãy chạy "
-            "lại; nếu lỗi lặp lại, gửi nội dung này cho người phụ trách kỹ thuật.",
+            f"Lần chạy dừng vì lỗi không mong đợi ({type(exc).__name__}). Không có số liệu mới "
+            "nào được công bố; số liệu đã công bố trước đây được giữ nguyên. Chi tiết kỹ thuật "
+            f"đã ghi vào {log}. Hãy chạy lại; nếu lỗi lặp lại, gửi tệp đó cho người phụ trách "
+            "kỹ thuật.",
             EXIT_NOT_PUBLISHED,
         )
-    progress.stop()
+    finally:
+        progress.stop()
+        progress.use(None)
     print_run(result)
     return int(result["exit_code"])
+
+
+def log_unexpected(exc: BaseException, database: Path | None) -> Path:
+    """Append ``exc``'s traceback to ``hoso-loi.log`` in the database's folder (or the temporary
+    folder when that cannot be written); the path, for the message."""
+    import tempfile
+
+    text = "".join(traceback.format_exception(exc))
+    stamp = f"=== {datetime.now():%Y-%m-%d %H:%M:%S} hoso {' '.join(sys.argv[1:])}\n"
+    folders = [Path(database).resolve().parent] if database else []
+    for folder in [*folders, Path(tempfile.gettempdir())]:
+        path = folder / ERROR_LOG_NAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as f:
+                f.write(stamp + text + "\n")
+        except OSError:
+            continue
+        return path
+    return Path(tempfile.gettempdir()) / ERROR_LOG_NAME
 
 
 # --- check ---------------------------------------------------------------------------------
@@ -147,6 +303,8 @@ def _run_locked(
 def cmd_check(args: argparse.Namespace) -> int:
     """Read files without loading them and say what hoso understood."""
     from pipelines.ingest import Refusal, read_one
+    from pipelines.labels import column_label
+    from pipelines.read import is_candidate
     from pipelines.settings import SettingsError, load_settings
 
     try:
@@ -160,6 +318,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             _say("   Không tìm thấy tệp.")
             worst = EXIT_USAGE
             continue
+        if not is_candidate(path):
+            _say(
+                "   Không phải tệp xuất, bỏ qua (hoso chỉ đọc .xlsx, .xlsm, .xls, .csv, .html; "
+                "'hoso run' cũng bỏ qua tệp này)."
+            )
+            continue
         outcome = read_one(path, vocab, frozenset())
         if isinstance(outcome, Refusal):
             _say(f"   BỊ TỪ CHỐI: {outcome.reason}")
@@ -172,11 +336,15 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"   Thời điểm xuất: {outcome.export_at:%d/%m/%Y %H:%M} "
             f"(theo {_RULE_LABELS[outcome.export_time_rule]})"
         )
-        _say(f"   Dòng tiêu đề: {outcome.header_rows}")
+        _say(
+            f"   Số dòng tiêu đề cột: {outcome.header_rows} (không kể khối tiêu đề phía trên "
+            "bảng: tên cơ quan, tên danh sách, ngày xuất)"
+        )
+        _say("   Cột trong tệp → cột hoso dùng:")
         for column, header in outcome.columns.items():
-            _say(f"     {header!s:<32} → {column}")
+            _say(f"     {header!s:<32} → {column_label(column)} ({column})")
         if outcome.personal_columns:
-            _say(f"   Cột dữ liệu cá nhân bị loại bỏ: {outcome.personal_columns}")
+            _say(f"   Số cột dữ liệu cá nhân bị loại bỏ: {outcome.personal_columns}")
         if outcome.ignored_headers:
             _say(f"   Tiêu đề không dùng: {', '.join(outcome.ignored_headers)}")
         _say(
@@ -187,7 +355,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 _RULE_LABELS = {
-    "title_block": "dòng tiêu đề trong tệp",
+    "title_block": "khối tiêu đề trong tệp",
     "file_name": "ngày trong tên tệp",
     "file_mtime": "thời gian sửa tệp",
 }
@@ -245,27 +413,145 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings = load_settings(args.config)
     except SettingsError as exc:
         return _fail(str(exc))
+    if not 0 < args.port < 65536:
+        return _fail(f"Cổng {args.port} không hợp lệ: cần một số từ 1 đến 65535, ví dụ 4200.")
     _quiet_environment(quiet_logs=False)
     from pipelines.serve import serve
 
-    return serve(settings, config=args.config, cron=args.cron, port=args.port)
+    return serve(settings, config=args.config, cron=args.cron, port=args.port, host=args.host)
 
 
-# --- parser --------------------------------------------------------------------------------
+# --- parser: argparse in Vietnamese ----------------------------------------------------------
+
+#: argparse's own messages (its gettext msgids) in Vietnamese. Applied by VietnameseParser to
+#: every parser and subparser, so a command added later speaks Vietnamese too.
+ARGPARSE_VI: dict[str, str] = {
+    "usage: ": "Cách dùng: ",
+    "options": "tùy chọn",
+    "positional arguments": "tham số",
+    "show this help message and exit": "hiện hướng dẫn này rồi thoát",
+    "show program's version number and exit": "hiện phiên bản rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "unrecognized arguments: %s": "không hiểu các tham số: %s (xem --help)",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "lựa chọn không hợp lệ: %(value)r (chọn một trong: %(choices)s)"
+    ),
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+    "expected one argument": "cần một giá trị",
+    "expected at most one argument": "cần nhiều nhất một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "expected %s argument": "cần %s giá trị",
+    "expected %s arguments": "cần %s giá trị",
+    "not allowed with argument %s": "không dùng cùng tham số %s",
+    "ignored explicit argument %r": "bỏ qua giá trị %r",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "tùy chọn %(option)s không rõ: có thể là %(matches)s"
+    ),
+    "unexpected option string: %s": "tùy chọn không mong đợi: %s",
+    "invalid %(type)s value: %(value)r": "giá trị không hợp lệ (cần %(type)s): %(value)r",
+    "can't open '%(filename)s': %(error)s": "không mở được '%(filename)s': %(error)s",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "lệnh %(parser_name)r không có (các lệnh: %(choices)s)"
+    ),
+}
+#: Type names in "invalid %(type)s value".
+_TYPE_NAMES_VI = {"int": "số nguyên", "float": "số", "str": "chuỗi"}
+
+
+def _translate(message: str) -> str:
+    return ARGPARSE_VI.get(message, message)
+
+
+def _ntranslate(singular: str, plural: str, n: int) -> str:
+    return _translate(singular if n == 1 else plural)
+
+
+@contextmanager
+def _vietnamese_argparse() -> Iterator[None]:
+    """argparse looks its messages up through its module's ``_``/``ngettext`` at call time:
+    point them at the Vietnamese table while our parser works (the CLI is single-threaded)."""
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._, argparse.ngettext = _translate, _ntranslate  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class VietnameseHelpFormatter(argparse.HelpFormatter):
+    """Help with each option's default: appended when the help text does not state it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            action.option_strings
+            and "mặc định" not in text
+            and action.default not in (None, False, argparse.SUPPRESS)
+        ):
+            text += " (mặc định: %(default)s)"
+        return text
+
+
+class VietnameseParser(argparse.ArgumentParser):
+    """An ArgumentParser whose own strings (usage, options, errors, help) are Vietnamese.
+
+    Subparsers are created with the same class, so every subcommand is Vietnamese too.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", VietnameseHelpFormatter)
+        with _vietnamese_argparse():
+            super().__init__(*args, **kwargs)
+
+    def _in_vietnamese(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with _vietnamese_argparse():
+            return method(*args, **kwargs)
+
+    def parse_known_args(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self._in_vietnamese(super().parse_known_args, *args, **kwargs)
+
+    def parse_args(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self._in_vietnamese(super().parse_args, *args, **kwargs)
+
+    def format_usage(self) -> str:
+        return self._in_vietnamese(super().format_usage)
+
+    def format_help(self) -> str:
+        return self._in_vietnamese(super().format_help)
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        for english, vietnamese in _TYPE_NAMES_VI.items():
+            message = message.replace(f"(cần {english})", f"(cần {vietnamese})")
+        return self._in_vietnamese(super().error, message)
+
+
+def _default_of(key: str) -> str:
+    from pipelines.settings import Settings
+
+    return str(getattr(Settings(), key))
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = VietnameseParser(
         prog="hoso",
         description=(
             "hoso: tính các chỉ số báo cáo giải quyết thủ tục hành chính từ tệp Excel xuất "
-            "từ hệ thống một cửa / Cổng dịch vụ công."
+            "từ hệ thống một cửa / Cổng dịch vụ công. Hướng dẫn: docs/huong-dan.md."
         ),
     )
     parser.add_argument(
-        "--config", type=Path, default=None, help="tệp cấu hình (mặc định: ./hoso.toml nếu có)"
+        "--config",
+        type=Path,
+        default=None,
+        metavar="TỆP",
+        help="tệp cấu hình (mặc định: ./hoso.toml nếu có)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="LỆNH")
+    sub = parser.add_subparsers(dest="command", metavar="LỆNH", title="các lệnh")
+
+    def from_config(key: str) -> str:
+        return f"(mặc định: khóa {key} trong hoso.toml, nếu không có: {_default_of(key)})"
 
     run = sub.add_parser(
         "run",
@@ -274,15 +560,48 @@ def build_parser() -> argparse.ArgumentParser:
         "Mã thoát: 0 đã công bố; 1 kiểm tra không đạt (không công bố); 2 sai cách dùng "
         "hoặc cấu hình; 3 đã công bố nhưng có tệp bị từ chối.",
     )
-    run.add_argument("--exports", type=Path, help="thư mục chứa các tệp xuất")
-    run.add_argument("--from", dest="date_from", type=_iso_date, help="đầu kỳ báo cáo YYYY-MM-DD")
-    run.add_argument("--to", dest="date_to", type=_iso_date, help="cuối kỳ báo cáo YYYY-MM-DD")
     run.add_argument(
-        "--period", help="kỳ chuẩn thay cho --from/--to: 2026-04, 2026-Q1, 2026-H1, 2026 …"
+        "--exports",
+        type=Path,
+        metavar="THƯ_MỤC",
+        help=f"thư mục chứa các tệp xuất {from_config('exports')}",
     )
-    run.add_argument("--since", type=_iso_date, help="đầu lũy kế (mặc định 2025-07-01)")
-    run.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
-    run.add_argument("--out", type=Path, help="thư mục công bố kết quả")
+    month = "(mặc định: tháng chuẩn gần nhất đã kết thúc, theo ngày xuất mới nhất)"
+    run.add_argument(
+        "--from",
+        dest="date_from",
+        type=_iso_date,
+        metavar="NGÀY",
+        help=f"đầu kỳ báo cáo YYYY-MM-DD {month}",
+    )
+    run.add_argument(
+        "--to",
+        dest="date_to",
+        type=_iso_date,
+        metavar="NGÀY",
+        help=f"cuối kỳ báo cáo YYYY-MM-DD {month}",
+    )
+    run.add_argument(
+        "--period",
+        metavar="KỲ",
+        help="kỳ chuẩn thay cho --from/--to: 2026-04, 2026-Q1, 2026-H1, 2026 … "
+        "(xem 'hoso periods'; mặc định: như --from/--to)",
+    )
+    run.add_argument(
+        "--since",
+        type=_iso_date,
+        metavar="NGÀY",
+        help=f"đầu lũy kế YYYY-MM-DD {from_config('since')}",
+    )
+    run.add_argument(
+        "--db", type=Path, metavar="TỆP", help=f"tệp cơ sở dữ liệu DuckDB {from_config('database')}"
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        metavar="THƯ_MỤC",
+        help=f"thư mục công bố kết quả {from_config('output')}",
+    )
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser(
@@ -291,32 +610,72 @@ def build_parser() -> argparse.ArgumentParser:
         description="Đọc tệp mà không nạp: loại tệp, trang tính, ánh xạ tiêu đề, thời điểm "
         "xuất, số dòng. Dùng khi gặp một mẫu tệp xuất mới.",
     )
-    check.add_argument("files", type=Path, nargs="+", help="các tệp cần đọc thử")
+    check.add_argument("files", type=Path, nargs="+", metavar="TỆP", help="các tệp cần đọc thử")
     check.set_defaults(func=cmd_check)
 
     per = sub.add_parser("periods", help="liệt kê các kỳ báo cáo chuẩn của một năm")
-    per.add_argument("--year", type=int, help="năm (mặc định: năm nay)")
+    per.add_argument("--year", type=int, metavar="NĂM", help="năm (mặc định: năm nay)")
     per.set_defaults(func=cmd_periods)
 
     status = sub.add_parser("status", help="các lần chạy gần nhất và số liệu đã công bố")
-    status.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
-    status.add_argument("--limit", type=int, default=5, help="số lần chạy hiển thị")
+    status.add_argument(
+        "--db", type=Path, metavar="TỆP", help=f"tệp cơ sở dữ liệu DuckDB {from_config('database')}"
+    )
+    status.add_argument("--limit", type=int, default=5, metavar="SỐ", help="số lần chạy hiển thị")
     status.set_defaults(func=cmd_status)
 
     serve = sub.add_parser(
         "serve",
         help="chạy tự động hằng đêm theo lịch (Prefect)",
-        description="Khởi động máy chủ Prefect trên 127.0.0.1 (nếu chưa cấu hình) và phục vụ "
-        "luồng hoso theo lịch cron trong hoso.toml. Dừng bằng Ctrl+C.",
+        description="Khởi động máy chủ Prefect (nếu PREFECT_API_URL chưa được cấu hình) và "
+        "phục vụ luồng hoso theo lịch cron trong hoso.toml, có giao diện web. Dừng bằng Ctrl+C.",
     )
-    serve.add_argument("--cron", help="ghi đè lịch cron, ví dụ '0 2 * * *'")
-    serve.add_argument("--port", type=int, default=4200, help="cổng của giao diện Prefect")
+    serve.add_argument(
+        "--cron",
+        metavar="CRON",
+        help="ghi đè lịch cron, ví dụ '0 2 * * *' (mặc định: [schedule] cron trong hoso.toml, "
+        "nếu không có: '0 2 * * *', 2 giờ sáng mỗi ngày)",
+    )
+    serve.add_argument(
+        "--port", type=int, default=4200, metavar="CỔNG", help="cổng của giao diện Prefect"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="ĐỊA_CHỈ",
+        help="địa chỉ máy chủ Prefect lắng nghe; 0.0.0.0 để máy khác trong mạng mở được giao diện",
+    )
     serve.set_defaults(func=cmd_serve)
     return parser
 
 
+def _database_of(args: argparse.Namespace) -> Path | None:
+    """The database of this command (for the error log), without failing."""
+    if getattr(args, "db", None):
+        return Path(args.db)
+    try:
+        from pipelines.settings import load_settings
+
+        return load_settings(getattr(args, "config", None)).database
+    except Exception:
+        return None
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader of our output has gone (``hoso status | head``): end quietly. stdout is
+    pointed at devnull so the interpreter's last flush does not complain either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_BROKEN_PIPE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``hoso`` console script."""
+    """Entry point of the ``hoso`` console script. No traceback ever reaches the user: an
+    unexpected error is logged to ``hoso-loi.log`` beside the database and the message says
+    where."""
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8")
@@ -325,7 +684,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    except KeyboardInterrupt:
+        print("\nĐã dừng (Ctrl+C).", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        log = log_unexpected(exc, _database_of(args))
+        return _fail(
+            f"Lỗi không mong đợi ({type(exc).__name__}). Chi tiết kỹ thuật đã ghi vào {log}; "
+            "hãy gửi tệp đó cho người phụ trách kỹ thuật.",
+            EXIT_NOT_PUBLISHED,
+        )
 
 
 if __name__ == "__main__":

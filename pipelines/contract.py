@@ -40,7 +40,7 @@ GROUP_BYS: tuple[str, ...] = ("all", "unit", "sector", "procedure")
 
 #: Vietnamese labels for people (workbook, terminal table, report).
 LABELS: dict[str, str] = {
-    "window": "Cửa sổ",
+    "window": "Kỳ",
     "from_date": "Từ ngày",
     "to_date": "Đến ngày",
     "group_by": "Nhóm theo",

@@ -1,13 +1,15 @@
 """Progress for people at a terminal; silence under a scheduler.
 
-The flow reports what it is doing through :func:`stage` and :func:`file_done`; by default
-nothing is shown. ``hoso run`` at an interactive terminal installs a :class:`TerminalProgress`
-(a bar over the files, then the stage names).
+The flow reports what it is doing through :func:`start`, :func:`file_done` and :func:`stage`;
+by default nothing is shown (served runs log to Prefect instead). ``hoso run`` installs a
+:class:`TerminalProgress` at an interactive terminal (a bar over the files, and a line per
+stage) and a :class:`LineProgress` otherwise (a line per stage, for logs and pipes).
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import sys
+from typing import Protocol, TextIO
 
 
 class Reporter(Protocol):
@@ -26,6 +28,28 @@ class _Silent:
 
     def stage(self, text: str) -> None:
         pass
+
+    def stop(self) -> None:
+        pass
+
+
+class LineProgress:
+    """One line per stage on ``stream`` (stderr): what a log file or a pipe can show."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+
+    def _line(self, text: str) -> None:
+        print(text, file=self._stream or sys.stderr, flush=True)
+
+    def start(self, files: int) -> None:
+        self._line(f"Đọc và nạp {files} tệp xuất…" if files else "Không có tệp xuất mới để đọc.")
+
+    def file_done(self, name: str) -> None:
+        pass
+
+    def stage(self, text: str) -> None:
+        self._line(f"{text}…")
 
     def stop(self) -> None:
         pass
@@ -58,6 +82,7 @@ class TerminalProgress:
 
     def start(self, files: int) -> None:
         self._progress.start()
+        self._progress.console.print(f"Đọc và nạp {files} tệp xuất…")
         self._task = self._progress.add_task("Đọc và nạp tệp xuất", total=max(files, 1))
 
     def file_done(self, name: str) -> None:
@@ -65,6 +90,7 @@ class TerminalProgress:
             self._progress.update(self._task, advance=1, description=f"Đã nạp {name}")
 
     def stage(self, text: str) -> None:
+        self._progress.console.print(f"{text}…")
         if self._task is not None:
             self._progress.update(self._task, description=text)
 

@@ -9,6 +9,7 @@ import duckdb
 
 from pipelines import db
 from pipelines.contract import FIGURES, LABELS, RATES
+from pipelines.labels import outcome_label
 from pipelines.publish.numbers import RATE_PARTS, format_date_vi, format_int_vi, format_rate_vi
 
 
@@ -90,7 +91,10 @@ def print_run(result: dict[str, Any]) -> None:
     out = Path(result["output"])
     verb = "Số liệu vẫn ở" if result["outcome"] == "unchanged" else "Đã công bố vào"
     print(f"\n{verb} thư mục {out.resolve()}:")
-    print("  indicators.csv, indicators.xlsx, report.md, overdue.csv, run.json, kiem-tra/")
+    print(
+        "  bao-cao.docx, bao-cao.txt, indicators.xlsx, indicators.csv, report.md, overdue.csv, "
+        "run.json, kiem-tra/"
+    )
     if result["files_refused"]:
         print(f"\nChú ý: {len(result['files_refused'])} tệp bị từ chối (xem trên và run.json).")
 
@@ -116,7 +120,8 @@ def print_status(database: Path, limit: int = 5) -> int:
     for run_id, started, _, p_from, p_to, outcome, code, n_loaded, n_skip, n_ref in runs:
         period = f"{format_date_vi(p_from)}–{format_date_vi(p_to)}" if p_from else "?"
         print(
-            f"  {started:%d/%m/%Y %H:%M}  {run_id}  kỳ {period}  {outcome} (mã {code}); "
+            f"  {started:%d/%m/%Y %H:%M}  {run_id}  kỳ {period}  {outcome_label(outcome)} "
+            f"(mã {code}); "
             f"tệp mới {n_loaded}, đã có {n_skip}, từ chối {n_ref}"
         )
     if rows:

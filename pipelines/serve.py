@@ -137,6 +137,27 @@ def is_healthy(api_url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+def reachable_host(host: str) -> str:
+    """The address to reach a server listening on ``host``: this machine's name for the
+    wildcard addresses (the UI is then opened from other machines too), else ``host``."""
+    return socket.gethostname() if host in WILDCARD_HOSTS else host
+
+
+def local_host(host: str) -> str:
+    """The address this process uses to reach a server listening on ``host``."""
+    return HOST if host in WILDCARD_HOSTS else host
+
+
+def ui_api_url(host: str, port: int) -> str:
+    """What the UI's ``/ui-settings`` must answer: the API on the port the server listens on.
+    (Prefect's default is built from its own host/port settings, i.e. 127.0.0.1:4200 whatever
+    ``--port`` says: the UI on another port then "Can't connect to Server API".)"""
+    return f"http://{reachable_host(host)}:{port}/api"
+
+
 def ui_url_of(api_url: str) -> str:
     """The UI address of an API address (``http://127.0.0.1:4200/api`` → without ``/api``)."""
     url = api_url.rstrip("/")
@@ -151,10 +172,11 @@ class LocalServer:
     port: int
     home: Path
     log: Path
+    host: str = HOST
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"http://{local_host(self.host)}:{self.port}"
 
     @property
     def api_url(self) -> str:
@@ -239,6 +261,10 @@ def start_server(
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         DO_NOT_TRACK="1",
         PYTHONIOENCODING="utf-8",
+        # the UI asks /ui-settings where the API is: this server, on this port (TOOLING.md)
+        PREFECT_SERVER_API_HOST=host,
+        PREFECT_SERVER_API_PORT=str(port),
+        PREFECT_SERVER_UI_API_URL=ui_api_url(host, port),
     )
     command = [sys.executable, "-m", "prefect", "server", "start"]
     command += ["--host", host, "--port", str(port)]
@@ -259,7 +285,7 @@ def start_server(
             cwd=home,
             **options,
         )
-    server = LocalServer(process=process, port=port, home=home, log=log)
+    server = LocalServer(process=process, port=port, home=home, log=log, host=host)
     try:
         wait_until_healthy(server.api_url, timeout, process=process, log=log)
     except BaseException:
@@ -339,7 +365,9 @@ def _fail(text: str) -> int:
     return EXIT_USAGE
 
 
-def serve(settings: Settings, *, config: Path | None, cron: str | None, port: int) -> int:
+def serve(
+    settings: Settings, *, config: Path | None, cron: str | None, port: int, host: str = HOST
+) -> int:
     """Serve the flow on its schedule until Ctrl+C. Exit code 0, or 2 when it cannot start."""
     try:
         schedule = schedule_of(settings, cron)
@@ -353,16 +381,24 @@ def serve(settings: Settings, *, config: Path | None, cron: str | None, port: in
             if api_url:
                 _say(f"Dùng máy chủ Prefect đã cấu hình (PREFECT_API_URL={api_url}).")
                 wait_until_healthy(api_url, CONFIGURED_SERVER_TIMEOUT)
-            elif not port_is_free(port) and is_healthy(f"http://{HOST}:{port}/api"):
-                api_url = f"http://{HOST}:{port}/api"
-                _say(f"Dùng máy chủ Prefect đang chạy sẵn tại http://{HOST}:{port}.")
+            elif not port_is_free(port, host) and is_healthy(
+                f"http://{local_host(host)}:{port}/api"
+            ):
+                api_url = f"http://{local_host(host)}:{port}/api"
+                _say(f"Dùng máy chủ Prefect đang chạy sẵn tại http://{local_host(host)}:{port}.")
             else:
                 home = prefect_home(settings)
-                _say(f"Đang khởi động máy chủ Prefect tại http://{HOST}:{port} (dữ liệu: {home})…")
-                server = start_server(port, home)
+                _say(
+                    f"Đang khởi động máy chủ Prefect tại http://{reachable_host(host)}:{port} "
+                    f"(dữ liệu: {home}; lần đầu có thể mất một phút)…"
+                )
+                server = start_server(port, home, host=host)
                 api_url = server.api_url
+            ui = ui_url_of(ui_api_url(host, port)) if server else ui_url_of(api_url)
             with _run_environment(api_url):
-                _serve_deployment(settings, schedule, config=config, cron=cron, api_url=api_url)
+                _serve_deployment(
+                    settings, schedule, config=config, cron=cron, api_url=api_url, ui_url=ui
+                )
     except ServeError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -376,14 +412,20 @@ def serve(settings: Settings, *, config: Path | None, cron: str | None, port: in
 
 
 def _serve_deployment(
-    settings: Settings, schedule: Schedule, *, config: Path | None, cron: str | None, api_url: str
+    settings: Settings,
+    schedule: Schedule,
+    *,
+    config: Path | None,
+    cron: str | None,
+    api_url: str,
+    ui_url: str,
 ) -> None:
     import prefect
 
     deployment = build_deployment(settings, config=config, cron=cron)
     parameters = deployment_parameters(settings, config)
     _say()
-    _say(f"Giao diện Prefect: {ui_url_of(api_url)}")
+    _say(f"Giao diện Prefect: {ui_url} (mở bằng trình duyệt)")
     _say(f"Luồng: {FLOW_NAME}/{DEPLOYMENT_NAME}")
     _say(f"Lịch: '{schedule.cron}' theo múi giờ {schedule.timezone}")
     _say(f"Tệp xuất: {parameters['exports']}")

@@ -6,6 +6,7 @@ a value of the wrong form is an error that names the key and the expected form.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -152,5 +153,30 @@ def load_settings(path: Path | None = None) -> Settings:
         with path.open("rb") as f:
             data = tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"Tệp {path} sai cú pháp TOML: {exc}.") from exc
+        raise SettingsError(toml_error_message(path, exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise SettingsError(
+            f"Tệp {path} không phải văn bản UTF-8: hãy lưu lại bằng Notepad, chọn mã hóa UTF-8."
+        ) from exc
+    except OSError as exc:
+        raise SettingsError(f"Không mở được tệp cấu hình {path} ({exc.strerror}).") from exc
     return parse_settings(data, path)
+
+
+_TOML_WHERE = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def toml_error_message(path: Path, exc: tomllib.TOMLDecodeError) -> str:
+    """The TOML parser's (English) error as a Vietnamese message with the line and column."""
+    found = _TOML_WHERE.search(str(exc))
+    if found:
+        where = f"ở dòng {found.group(1)}, cột {found.group(2)}"
+    elif "end of document" in str(exc):
+        where = "ở cuối tệp"
+    else:
+        where = "(không rõ vị trí)"
+    return (
+        f"Tệp cấu hình {path} sai cú pháp TOML {where}. Hãy kiểm tra dòng đó: mỗi dòng có dạng "
+        'khóa = giá trị, chữ đặt trong ngoặc kép (unit_name = "UBND xã …"), ngày dạng '
+        "2025-07-01, tên mục trong ngoặc vuông ([schedule]), mỗi khóa chỉ một lần."
+    )

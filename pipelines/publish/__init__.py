@@ -44,16 +44,20 @@ def publish(
     unit_name: str | None = None,
 ) -> list[str]:
     """Write every output of SPEC §7 into ``staged``, then swap it in; returns file names."""
-    from pipelines.publish.report import write_report
+    from pipelines.publish.report import write_report, write_report_docx, write_report_plain
     from pipelines.publish.workbook import write_workbook
 
     indicators = con.sql(f"select * from {STAGING_SCHEMA}.indicators").df()
     overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").df()
     write_csv(indicators, staged / "indicators.csv")
     write_csv(overdue, staged / "overdue.csv")
-    write_workbook(indicators, staged / "indicators.xlsx", unit_name=unit_name)
+    write_workbook(indicators, staged / "indicators.xlsx", unit_name=unit_name, overdue=overdue)
     (staged / "report.md").write_text(
         write_report(indicators, unit_name=unit_name), encoding="utf-8"
+    )
+    write_report_docx(indicators, staged / "bao-cao.docx", unit_name=unit_name)
+    (staged / "bao-cao.txt").write_text(
+        write_report_plain(indicators, unit_name=unit_name), encoding="utf-8"
     )
     summary.finished_at = datetime.now().replace(microsecond=0)
     write_json(summary.for_run_json(), staged / "run.json")
@@ -74,7 +78,7 @@ def artifact_rows(indicators_csv: Path) -> list[dict[str, object]]:
         rows = [r for r in csv.DictReader(f) if r["group_by"] == "all" and r["window"] != "month"]
     return [
         {
-            "Cửa sổ": WINDOW_LABELS[r["window"]],
+            LABELS["window"]: WINDOW_LABELS[r["window"]],
             "Từ ngày": r["from_date"],
             "Đến ngày": r["to_date"],
             **{LABELS[k]: int(r[k]) for k in FIGURES},
@@ -86,6 +90,8 @@ def artifact_rows(indicators_csv: Path) -> list[dict[str, object]]:
 
 #: The files of a complete publication (besides the Data Docs folder).
 OUTPUT_FILES: tuple[str, ...] = (
+    "bao-cao.docx",
+    "bao-cao.txt",
     "indicators.csv",
     "indicators.xlsx",
     "overdue.csv",

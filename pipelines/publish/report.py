@@ -1,4 +1,9 @@
-"""``report.md``: section V.2 of the monthly report written from the figures (SPEC §7).
+"""Section V.2 of the monthly report written from the figures (SPEC §7), in three forms:
+
+- ``bao-cao.docx`` (:func:`write_report_docx`): a Word document to paste into the report with
+  its formatting (Times New Roman 14, justified paragraphs, the unit's name in the title);
+- ``bao-cao.txt`` (:func:`write_report_text`): the same text without any markup;
+- ``report.md`` (:func:`write_report`): Markdown, for the Prefect UI's artifact.
 
 The text follows the real report in ``reference/`` (section V.2, "Về thủ tục hành chính, dịch vụ
 công trực tuyến"): one paragraph for the reporting period, one for the cumulative window and one
@@ -14,13 +19,20 @@ refused dossiers are mentioned only when there are some; a rate without a base r
 
 from __future__ import annotations
 
+import io
+import os
 import unicodedata
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, time
+from pathlib import Path
 
 import pandas as pd
 
 from pipelines.contract import INDICATOR_COLUMNS
 from pipelines.publish.numbers import (
     RATE_PARTS,
+    as_date,
     format_date_vi,
     format_int_vi,
     format_rate_vi,
@@ -31,8 +43,19 @@ TITLE = "Số liệu giải quyết thủ tục hành chính"
 SECTION = "2. Về thủ tục hành chính, dịch vụ công trực tuyến"
 
 
-def write_report(indicators: pd.DataFrame, *, unit_name: str | None = None) -> str:
-    """Markdown (NFC) of section V.2 from the ``group_by = all`` rows of ``indicators``.
+@dataclass(frozen=True)
+class ReportText:
+    """The section's text: a title, the section heading and its paragraphs (each a "- " item,
+    as the report writes them), NFC."""
+
+    title: str
+    section: str
+    paragraphs: tuple[str, ...]
+    to_date: object  # the period's last day: the documents' date
+
+
+def report_text(indicators: pd.DataFrame, *, unit_name: str | None = None) -> ReportText:
+    """The section V.2 text from the ``group_by = all`` rows of ``indicators``.
 
     Needs the ``period``, ``cumulative`` and ``ytd`` windows; ``unit_name`` goes in the title.
     """
@@ -48,9 +71,7 @@ def write_report(indicators: pd.DataFrame, *, unit_name: str | None = None) -> s
         title = f"{TITLE} – {' '.join(unit_name.split())}"
     period_span = _span(period)
     cumulative_span = _span(cumulative)
-    paragraphs = [
-        f"# {title}",
-        f"## {SECTION}",
+    paragraphs = (
         _handling(
             period,
             lead=f"Tổng số hồ sơ phải giải quyết theo kỳ báo cáo {period_span}",
@@ -64,8 +85,101 @@ def write_report(indicators: pd.DataFrame, *, unit_name: str | None = None) -> s
             carried=f"từ trước ngày {format_date_vi(cumulative['from_date'])} chuyển qua",
         ),
         _digital(ytd, cumulative),
-    ]
-    return unicodedata.normalize("NFC", "\n\n".join(paragraphs) + "\n")
+    )
+
+    def nfc(text: str) -> str:
+        return unicodedata.normalize("NFC", text)
+
+    return ReportText(
+        title=nfc(title),
+        section=nfc(SECTION),
+        paragraphs=tuple(nfc(p) for p in paragraphs),
+        to_date=as_date(period["to_date"]),
+    )
+
+
+def write_report(indicators: pd.DataFrame, *, unit_name: str | None = None) -> str:
+    """Markdown (NFC) of section V.2 (``report.md``, the Prefect artifact)."""
+    text = report_text(indicators, unit_name=unit_name)
+    blocks = [f"# {text.title}", f"## {text.section}", *text.paragraphs]
+    return "\n\n".join(blocks) + "\n"
+
+
+def write_report_plain(indicators: pd.DataFrame, *, unit_name: str | None = None) -> str:
+    """Plain text (NFC) of section V.2 (``bao-cao.txt``): no markup, one paragraph a line."""
+    text = report_text(indicators, unit_name=unit_name)
+    return "\n\n".join([text.title, text.section, *text.paragraphs]) + "\n"
+
+
+#: Word formatting of the administrative text (Decree 30/2020/NĐ-CP: Times New Roman 13–14).
+DOCX_FONT = "Times New Roman"
+DOCX_SIZE_PT = 14
+
+
+def write_report_docx(
+    indicators: pd.DataFrame, path: Path, *, unit_name: str | None = None
+) -> None:
+    """``bao-cao.docx``: the section as a Word document — the title (with the unit's name)
+    centred in bold, the section heading in bold, each paragraph justified with a first-line
+    indent. The file's bytes depend only on the figures; it is replaced atomically."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Pt
+
+    text = report_text(indicators, unit_name=unit_name)
+    document = Document()
+    normal = document.styles["Normal"]
+    normal.font.name = DOCX_FONT
+    normal.font.size = Pt(DOCX_SIZE_PT)
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), DOCX_FONT)  # Word's font for all scripts
+    normal.paragraph_format.space_after = Pt(6)
+    normal.paragraph_format.line_spacing = 1.15
+    section = document.sections[0]
+    section.page_height, section.page_width = Cm(29.7), Cm(21.0)
+    section.left_margin, section.right_margin = Cm(3.0), Cm(2.0)
+    section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
+
+    title = document.add_paragraph()
+    title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.add_run(text.title.upper()).bold = True
+    heading = document.add_paragraph()
+    heading.paragraph_format.first_line_indent = Cm(1.0)
+    heading.add_run(text.section).bold = True
+    for paragraph in text.paragraphs:
+        body = document.add_paragraph(paragraph)
+        body.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+        body.paragraph_format.first_line_indent = Cm(1.0)
+
+    stamp = datetime.combine(text.to_date, time())
+    core = document.core_properties
+    core.author = core.last_modified_by = "hoso"
+    core.title = text.title
+    core.created = core.modified = core.last_printed = stamp
+    core.revision = 1
+    raw = io.BytesIO()
+    document.save(raw)
+    _write_fixed_zip(raw.getvalue(), Path(path), stamp)
+
+
+def _write_fixed_zip(data: bytes, path: Path, stamp: datetime) -> None:
+    """Rewrite a zip package with every entry dated ``stamp``; replace ``path`` atomically."""
+    fixed = io.BytesIO()
+    date_time = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 3
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(fixed.getvalue())
+    os.replace(tmp, path)
 
 
 def _all_row(indicators: pd.DataFrame, window: str) -> pd.Series:

@@ -7,8 +7,16 @@ Sheets, in order:
   total row;
 - ``Tỷ lệ``: the four rates of the period, cumulative and year-to-date windows, with the counts
   they are computed from;
-- ``Theo tháng``: the monthly series with a native Excel bar chart;
+- ``Theo tháng``: the monthly series with a native Excel bar chart (on its own printed page);
+  a month clipped by the cumulative window is labelled with its days ("01/07–14/07/2025");
+- ``Hồ sơ quá hạn``: the overdue list for people (apology letters): one row per dossier
+  resolved or pending overdue in any published window, sorted by unit and days late
+  (``overdue.csv`` stays the machine contract);
 - ``Chỉ số``: every indicators row, with Vietnamese headers.
+
+Every sheet prints well (:func:`print_setup`, applied to each sheet of the workbook, so a sheet
+added later prints well too): A4 landscape, one page wide, its header rows repeated on every
+page, page numbers in the footer.
 
 Text from the data (sector names…) is never a formula: a cell whose text begins with ``=``,
 ``+``, ``-`` or ``@`` keeps its text unchanged, is stored as a string and carries Excel's
@@ -22,6 +30,7 @@ latest ``to_date``.
 from __future__ import annotations
 
 import io
+import math
 import os
 import unicodedata
 import zipfile
@@ -35,6 +44,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
@@ -50,7 +61,8 @@ from pipelines.contract import (
     WINDOW_LABELS,
     WINDOWS,
 )
-from pipelines.periods import CUTOFF_DAY
+from pipelines.labels import overdue_kind_label
+from pipelines.periods import month_containing
 from pipelines.publish.numbers import (
     RATE_PARTS,
     as_date,
@@ -65,6 +77,7 @@ FORM_SHEETS: dict[str, str] = {
 }
 RATES_SHEET = "Tỷ lệ"
 MONTHLY_SHEET = "Theo tháng"
+OVERDUE_SHEET = "Hồ sơ quá hạn"
 INDICATORS_SHEET = "Chỉ số"
 
 FORM_CODE = "Biểu số 06/VPCP/KSTT"
@@ -140,11 +153,19 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 
 
-def write_workbook(indicators: pd.DataFrame, path: Path, *, unit_name: str | None = None) -> None:
+def write_workbook(
+    indicators: pd.DataFrame,
+    path: Path,
+    *,
+    unit_name: str | None = None,
+    overdue: pd.DataFrame | None = None,
+) -> None:
     """Write ``indicators`` (columns ``contract.INDICATOR_COLUMNS``) to the workbook ``path``.
 
     Needs the ``group_by = all`` rows of the ``period``, ``cumulative`` and ``ytd`` windows;
-    ``unit_name`` fills "Đơn vị báo cáo" on the form. The file is replaced atomically.
+    ``unit_name`` fills "Đơn vị báo cáo" on the form. ``overdue`` (the ``overdue`` table: one
+    row per window and dossier) fills the *Hồ sơ quá hạn* sheet. The file is replaced
+    atomically.
     """
     frame = _checked(indicators)
     totals = {window: _all_row(frame, window) for window in ("period", "cumulative", "ytd")}
@@ -162,7 +183,15 @@ def write_workbook(indicators: pd.DataFrame, path: Path, *, unit_name: str | Non
         )
     _write_rates(wb.create_sheet(RATES_SHEET), totals)
     _write_monthly(wb.create_sheet(MONTHLY_SHEET), frame)
+    _write_overdue(
+        wb.create_sheet(OVERDUE_SHEET),
+        overdue if overdue is not None else pd.DataFrame(columns=list(OVERDUE_COLUMNS)),
+        totals,
+        unit_name,
+    )
     _write_indicators(wb.create_sheet(INDICATORS_SHEET), frame)
+    for ws in wb.worksheets:
+        print_setup(ws)
 
     stamp = datetime.combine(max(frame["to_date"]), time())
     wb.properties.creator = "hoso"
@@ -193,7 +222,7 @@ def _all_row(frame: pd.DataFrame, window: str) -> pd.Series:
     rows = frame[(frame["window"] == window) & (frame["group_by"] == "all")]
     if len(rows) != 1:
         raise ValueError(
-            f"Cần đúng một dòng tổng (group_by = all) của cửa sổ '{window}' "
+            f"Cần đúng một dòng tổng (group_by = all) của kỳ '{window}' "
             f"({WINDOW_LABELS[window]}), có {len(rows)}."
         )
     return rows.iloc[0]
@@ -218,7 +247,7 @@ def _name_key(name: str) -> tuple[bool, str, str]:
 def _figure(row: pd.Series, name: str) -> int:
     value = row[name]
     if is_missing(value):
-        raise ValueError(f"Số liệu '{name}' bị trống (cửa sổ {row['window']}).")
+        raise ValueError(f"Số liệu '{name}' bị trống (kỳ {row['window']}).")
     return int(value)
 
 
@@ -349,11 +378,6 @@ def _write_form06(
         ws.column_dimensions[get_column_letter(c)].width = widths.get(c, 11)
     ws.freeze_panes = f"C{FORM_FIRST_DATA_ROW}"
     ws.print_title_rows = f"{FORM_HEADER_ROWS[0]}:{FORM_NUMBER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def _form_row(
@@ -394,7 +418,7 @@ def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
     for name in RATES:
         numerator, base = RATE_PARTS[name]
         _put(ws, r, 1, LABELS[name]).alignment = _LEFT
-        how = " + ".join(LABELS[n] for n in numerator) + " / " + LABELS[base]
+        how = formula_label(numerator, base)
         _put(ws, r, 2, how).alignment = _LEFT
         for c, window in enumerate(windows, start=3):
             _put_rate(ws, r, c, totals[window], name)
@@ -419,17 +443,31 @@ def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
     for letter, width in zip("ABCDE", (38, 52, 24, 24, 24), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "C5"
+    ws.print_title_rows = "3:4"
 
 
 # --- monthly series -------------------------------------------------------------------------
 
 
-def _month_label(from_date: date) -> str:
-    """The standard month (SPEC §6: 15th to 14th) that contains ``from_date``."""
-    year, month = from_date.year, from_date.month
-    if from_date.day > CUTOFF_DAY:
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return f"Tháng {month}/{year}"
+def month_label(from_date: date, to_date: date) -> str:
+    """ "Tháng 4/2026" for a whole standard month (SPEC §6: 15th to 14th); a month clipped by
+    the cumulative window (or the period's end) is labelled with its days:
+    "01/07–14/07/2025" (the year written once when both ends share it)."""
+    month = month_containing(from_date)
+    if (month.from_date, month.to_date) == (from_date, to_date):
+        return f"Tháng {month.to_date.month}/{month.to_date.year}"
+    if from_date.year == to_date.year:
+        return f"{from_date:%d/%m}–{to_date:%d/%m/%Y}"
+    return f"{from_date:%d/%m/%Y}–{to_date:%d/%m/%Y}"
+
+
+def formula_label(numerator: tuple[str, ...], base: str) -> str:
+    """How a rate is computed, as a report writer writes it: a sum in brackets,
+    "(Giải quyết trước hạn + Giải quyết đúng hạn) / Đã giải quyết"."""
+    top = " + ".join(LABELS[n] for n in numerator)
+    if len(numerator) > 1:
+        top = f"({top})"
+    return f"{top} / {LABELS[base]}"
 
 
 def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
@@ -441,12 +479,12 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
         cell = _put(ws, 1, c, text)
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
-    ws.row_dimensions[1].height = 45
+    ws.row_dimensions[1].height = 62
 
     r = 1
     for _, row in rows.iterrows():
         r += 1
-        _put(ws, r, 1, _month_label(row["from_date"]))
+        _put(ws, r, 1, month_label(row["from_date"], row["to_date"]))
         _put(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
         _put(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
         c = 4
@@ -457,10 +495,11 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
             _put_rate(ws, r, c, row, name)
             c += 1
     _box(ws, range(1, r + 1), range(1, len(headers) + 1))
-    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["A"].width = 18
     for c in range(2, len(headers) + 1):
         ws.column_dimensions[get_column_letter(c)].width = 13
     ws.freeze_panes = "B2"
+    ws.print_title_rows = "1:1"
 
     if r == 1:
         return
@@ -477,8 +516,10 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
         chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=r), titles_from_data=True)
     chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=r))
     chart.width = 24
-    chart.height = 12
-    ws.add_chart(chart, f"{get_column_letter(len(headers) + 2)}2")
+    chart.height = 13
+    # The chart goes below the table, after a page break: printed on its own page, whole.
+    ws.row_breaks.append(Break(id=r))
+    ws.add_chart(chart, f"A{r + 3}")
 
 
 # --- all indicators -------------------------------------------------------------------------
@@ -523,10 +564,161 @@ def _write_indicators(ws: Worksheet, frame: pd.DataFrame) -> None:
     ws.auto_filter.ref = f"A1:{last}{r}"
     ws.freeze_panes = "F2"
     ws.column_dimensions["A"].width = 12
-    ws.column_dimensions["D"].width = 11
-    ws.column_dimensions["E"].width = 36
+    ws.column_dimensions["D"].width = 10
+    ws.column_dimensions["E"].width = 32
     for c in [2, 3, *range(6, len(INDICATOR_COLUMNS) + 1)]:
-        ws.column_dimensions[get_column_letter(c)].width = 13
+        ws.column_dimensions[get_column_letter(c)].width = 11
+    ws.print_title_rows = "1:1"
+
+
+# --- overdue list ---------------------------------------------------------------------------
+
+#: Columns of the ``overdue`` table that the sheet reads.
+OVERDUE_COLUMNS: tuple[str, ...] = (
+    "window",
+    "dossier_code",
+    "overdue_kind",
+    "procedure_code",
+    "procedure_name",
+    "sector_name",
+    "unit_name",
+    "due_date",
+    "finished_date",
+    "days_late",
+)
+OVERDUE_HEADERS: tuple[str, ...] = (
+    "STT",
+    "Đơn vị xử lý",
+    "Mã hồ sơ",
+    "Thủ tục",
+    "Lĩnh vực",
+    "Tình trạng",
+    "Ngày hẹn trả",
+    "Ngày có kết quả",
+    "Số ngày quá hạn",
+    "Trong kỳ báo cáo",
+)
+OVERDUE_HEADER_ROW = 4
+_OVERDUE_WIDTHS: tuple[int, ...] = (6, 26, 20, 46, 18, 24, 12, 12, 10, 10)
+_OVERDUE_WRAPPED = (2, 4, 5)  # unit, procedure, sector: long names wrap
+#: When a dossier is late in several windows, the row of the widest window is shown.
+_OVERDUE_WINDOW_RANK = {"cumulative": 0, "ytd": 1, "period": 2}
+
+
+def overdue_rows(overdue: pd.DataFrame) -> list[dict[str, object]]:
+    """One row per dossier late in any window (widest window first), with ``in_period``;
+    sorted by unit, days late (most first), then dossier code."""
+    missing = [c for c in OVERDUE_COLUMNS if c not in overdue.columns]
+    if missing:
+        raise ValueError(f"Bảng hồ sơ quá hạn thiếu cột: {', '.join(missing)}.")
+    in_period = set(overdue.loc[overdue["window"] == "period", "dossier_code"])
+    chosen: dict[str, dict[str, object]] = {}
+    for record in overdue.to_dict("records"):
+        rank = _OVERDUE_WINDOW_RANK.get(str(record["window"]), len(_OVERDUE_WINDOW_RANK))
+        code = str(record["dossier_code"])
+        kept = chosen.get(code)
+        if kept is None or rank < kept["_rank"]:
+            chosen[code] = {**record, "_rank": rank, "in_period": code in in_period}
+    rows = []
+    for row in chosen.values():
+        unit = row["unit_name"]
+        row["unit_name"] = UNKNOWN_GROUP if is_missing(unit) or not str(unit) else str(unit)
+        rows.append(row)
+    return sorted(
+        rows,
+        key=lambda r: (_name_key(r["unit_name"]), -int(r["days_late"]), str(r["dossier_code"])),
+    )
+
+
+def _text_or_blank(value: object) -> str:
+    return "" if is_missing(value) else str(value)
+
+
+def _write_overdue(
+    ws: Worksheet,
+    overdue: pd.DataFrame,
+    totals: dict[str, pd.Series],
+    unit_name: str | None,
+) -> None:
+    bold = Font(bold=True)
+    last = get_column_letter(len(OVERDUE_HEADERS))
+    _merge(ws, f"A1:{last}1", "DANH SÁCH HỒ SƠ QUÁ HẠN").font = Font(bold=True, size=13)
+    ws["A1"].alignment = _CENTER
+    period, cumulative = totals["period"], totals["cumulative"]
+    unit = f"{' '.join(unit_name.split())} – " if unit_name and unit_name.strip() else ""
+    _merge(
+        ws,
+        f"A2:{last}2",
+        f"{unit}Hồ sơ giải quyết quá hạn hoặc đang giải quyết quá hạn, lũy kế "
+        f"{_window_text(cumulative)}; cột “Trong kỳ báo cáo”: có trong kỳ "
+        f"{_window_text(period)}. Số ngày quá hạn: ngày có kết quả (hoặc ngày cuối kỳ, nếu "
+        "chưa giải quyết) trừ ngày hẹn trả.",
+    ).font = Font(italic=True)
+    ws["A2"].alignment = _LEFT
+    ws.row_dimensions[2].height = 32
+    for c, text in enumerate(OVERDUE_HEADERS, start=1):
+        cell = _put(ws, OVERDUE_HEADER_ROW, c, text)
+        cell.font = bold
+        cell.alignment = _CENTER
+    ws.row_dimensions[OVERDUE_HEADER_ROW].height = 32
+
+    rows = overdue_rows(overdue)
+    r = OVERDUE_HEADER_ROW
+    for number, row in enumerate(rows, start=1):
+        r += 1
+        procedure = _text_or_blank(row["procedure_name"]) or _text_or_blank(row["procedure_code"])
+        values: list[object] = [
+            number,
+            row["unit_name"],
+            str(row["dossier_code"]),
+            procedure,
+            _text_or_blank(row["sector_name"]),
+            overdue_kind_label(str(row["overdue_kind"])),
+            None if is_missing(row["due_date"]) else as_date(row["due_date"]),
+            None if is_missing(row["finished_date"]) else as_date(row["finished_date"]),
+            int(row["days_late"]),
+            "Có" if row["in_period"] else "",
+        ]
+        for c, value in enumerate(values, start=1):
+            cell = _put(ws, r, c, value)
+            cell.alignment = _LEFT if c in _OVERDUE_WRAPPED else _CENTER
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+        # Printers do not grow rows to fit wrapped text: give each row the lines it needs.
+        lines = max(
+            math.ceil(len(str(values[c - 1])) / (_OVERDUE_WIDTHS[c - 1] - 2))
+            for c in _OVERDUE_WRAPPED
+        )
+        ws.row_dimensions[r].height = 15 * max(1, lines)
+    if not rows:
+        r += 1
+        _merge(ws, f"A{r}:{last}{r}", "Không có hồ sơ quá hạn.").alignment = _CENTER
+    _box(ws, range(OVERDUE_HEADER_ROW, r + 1), range(1, len(OVERDUE_HEADERS) + 1))
+    for c, width in enumerate(_OVERDUE_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = f"A{OVERDUE_HEADER_ROW + 1}"
+    ws.print_title_rows = f"{OVERDUE_HEADER_ROW}:{OVERDUE_HEADER_ROW}"
+    if rows:
+        ws.auto_filter.ref = f"A{OVERDUE_HEADER_ROW}:{last}{r}"
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def print_setup(ws: Worksheet) -> None:
+    """How every sheet prints: A4 landscape, one page wide (as many pages tall as needed),
+    centred, page numbers in the footer, and its header rows repeated on every page (the rows
+    its writer set, else the first row)."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.oddFooter.center.text = "Trang &P/&N"
+    if not ws.print_title_rows:
+        ws.print_title_rows = "1:1"
 
 
 # --- saving ---------------------------------------------------------------------------------

@@ -89,6 +89,6 @@ def test_the_prefect_ui_gets_the_figures_and_the_paragraph(published):
     assert {"hoso-chi-so", "hoso-bao-cao"} <= keys
     table = next(a for a in artifacts if a.key == "hoso-chi-so")
     rows = json.loads(table.data) if isinstance(table.data, str) else table.data
-    assert rows[0]["Tiếp nhận mới"] >= 0 and {r["Cửa sổ"] for r in rows} >= {"Kỳ báo cáo"}
+    assert rows[0]["Tiếp nhận mới"] >= 0 and {r["Kỳ"] for r in rows} >= {"Kỳ báo cáo"}
     paragraph = next(a for a in artifacts if a.key == "hoso-bao-cao")
     assert "hồ sơ" in paragraph.data

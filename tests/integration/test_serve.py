@@ -30,6 +30,7 @@ from pipelines.serve import (
     prefect_home,
     schedule_of,
     start_server,
+    ui_api_url,
 )
 from pipelines.settings import Settings
 
@@ -176,6 +177,21 @@ def _read(out: Path) -> str:
     )
 
 
+def _ui_settings(url: str) -> dict:
+    """What the Prefect UI reads first: where its API is."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{url}/ui-settings", timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_ui_api_url_for_any_host() -> None:
+    assert ui_api_url("127.0.0.1", 4301) == "http://127.0.0.1:4301/api"
+    assert ui_api_url("192.168.1.20", 80) == "http://192.168.1.20:80/api"
+    assert ui_api_url("0.0.0.0", 4301) == f"http://{socket.gethostname()}:4301/api"
+
+
 def test_schedule_and_parameters_from_settings(settings: Settings, work: Path) -> None:
     schedule = schedule_of(settings)
     assert (schedule.cron, schedule.timezone) == ("15 1 * * *", TIMEZONE)
@@ -215,6 +231,11 @@ class TestConfiguredServer:
             build_deployment(settings, cron="0 3 * * *").apply()
         _assert_nightly(_deployment(server.api_url), "0 3 * * *", deployment_parameters(settings))
 
+    def test_the_ui_asks_for_the_api_on_the_servers_own_port(self, server: LocalServer) -> None:
+        """Issue 17: on a port other than 4200 the UI must not look for the API on 4200."""
+        assert server.port != 4200
+        assert _ui_settings(server.url)["api_url"] == f"http://127.0.0.1:{server.port}/api"
+
     def test_serve_with_configured_server_keeps_the_schedule(
         self, server: LocalServer, settings: Settings, work: Path, tmp_path: Path
     ) -> None:
@@ -245,6 +266,7 @@ def test_serve_starts_and_stops_its_own_server(
         _assert_nightly(deployment, "15 1 * * *", deployment_parameters(settings))
         # the start-up message has been printed once the deployment exists
         _wait_for(lambda: "Ctrl+C" in _read(tmp_path), process, tmp_path, "message")
+        assert _ui_settings(f"http://127.0.0.1:{port}")["api_url"] == api_url
     finally:
         code = _stop(process)
     text = _read(tmp_path)

@@ -204,6 +204,7 @@ def test_sheets_in_order(wb) -> None:
         "Biểu 06 - Lũy kế",
         "Tỷ lệ",
         "Theo tháng",
+        "Hồ sơ quá hạn",
         "Chỉ số",
     ]
 
@@ -311,7 +312,7 @@ def test_monthly_sheet_and_chart(wb) -> None:
     assert [ws.cell(row=r, column=1).value for r in range(2, 5)] == [
         "Tháng 3/2026",
         "Tháng 4/2026",
-        "Tháng 5/2026",
+        "15/04–16/04/2026",  # a month clipped by the window's end: labelled with its days
     ]
     assert ws["B2"].value == datetime(2026, 2, 15)
     assert ws["B2"].number_format == "dd/mm/yyyy"
@@ -327,7 +328,7 @@ def test_monthly_sheet_and_chart(wb) -> None:
 def test_indicators_sheet(wb, indicators: pd.DataFrame) -> None:
     ws = wb["Chỉ số"]
     assert _values(ws, 1, 1, 6) == [
-        "Cửa sổ",
+        "Kỳ",
         "Từ ngày",
         "Đến ngày",
         "Nhóm theo",
