@@ -25,7 +25,7 @@ import io
 import os
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -50,6 +50,7 @@ from pipelines.contract import (
     WINDOW_LABELS,
     WINDOWS,
 )
+from pipelines.data_warnings import DataWarning
 from pipelines.periods import CUTOFF_DAY
 from pipelines.publish.numbers import (
     RATE_PARTS,
@@ -140,8 +141,16 @@ _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
 
 
-def write_workbook(indicators: pd.DataFrame, path: Path, *, unit_name: str | None = None) -> None:
+def write_workbook(
+    indicators: pd.DataFrame,
+    path: Path,
+    *,
+    unit_name: str | None = None,
+    warnings: Sequence[DataWarning] = (),
+) -> None:
     """Write ``indicators`` (columns ``contract.INDICATOR_COLUMNS``) to the workbook ``path``.
+
+    ``warnings`` (the run's data warnings) are listed on the sheet *Kiểm tra dữ liệu*.
 
     Needs the ``group_by = all`` rows of the ``period``, ``cumulative`` and ``ytd`` windows;
     ``unit_name`` fills "Đơn vị báo cáo" on the form. The file is replaced atomically.
@@ -163,6 +172,7 @@ def write_workbook(indicators: pd.DataFrame, path: Path, *, unit_name: str | Non
     _write_rates(wb.create_sheet(RATES_SHEET), totals)
     _write_monthly(wb.create_sheet(MONTHLY_SHEET), frame)
     _write_indicators(wb.create_sheet(INDICATORS_SHEET), frame)
+    _write_warnings(wb.create_sheet(WARNINGS_SHEET), warnings)
 
     stamp = datetime.combine(max(frame["to_date"]), time())
     wb.properties.creator = "hoso"
@@ -170,6 +180,37 @@ def write_workbook(indicators: pd.DataFrame, path: Path, *, unit_name: str | Non
     wb.properties.created = stamp
     wb.properties.modified = stamp
     _save_deterministic(wb, Path(path), stamp)
+
+
+#: The sheet listing the run's data warnings (SPEC §7).
+WARNINGS_SHEET = "Kiểm tra dữ liệu"
+
+
+def _write_warnings(ws: Worksheet, warnings: Sequence[DataWarning]) -> None:
+    """One row per data warning: kind, file, message, count, examples (never personal data)."""
+    from pipelines.publish.files import safe_text
+
+    ws.append(["Loại cảnh báo", "Mã", "Tệp", "Nội dung", "Số lượng", "Ví dụ"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    if not warnings:
+        ws.append(["Không có cảnh báo nào về dữ liệu của lần chạy này."])
+    for w in warnings:
+        ws.append(
+            [
+                w.title,
+                w.code,
+                safe_text(w.file or ""),
+                safe_text(w.message),
+                w.count,
+                safe_text(", ".join(w.examples)),
+            ]
+        )
+    for column, width in zip("ABCDEF", (34, 24, 36, 90, 10, 50), strict=True):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 # --- input ----------------------------------------------------------------------------------

@@ -205,6 +205,7 @@ def test_sheets_in_order(wb) -> None:
         "Tỷ lệ",
         "Theo tháng",
         "Chỉ số",
+        "Kiểm tra dữ liệu",
     ]
 
 
