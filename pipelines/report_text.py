@@ -82,8 +82,16 @@ def print_run(result: dict[str, Any]) -> None:
         for r in f["rejects"][:5]:
             rows = ", ".join(str(n) for n in r["example_rows"])
             print(f"      loại {r['count']} dòng — {r['message']} (dòng {rows})")
+    copies = {
+        w["file"]: w["examples"][0]
+        for w in result.get("warnings") or []
+        if w["code"] == "duplicate_file" and w["examples"]
+    }
     for name in result["files_already_loaded"]:
-        print(f"  {name}: đã nạp ở lần chạy trước, bỏ qua")
+        if name in copies:
+            print(f"  {name}: trùng nội dung với {copies[name]}, bỏ qua")
+        else:
+            print(f"  {name}: đã nạp ở lần chạy trước, bỏ qua")
     for f in result["files_refused"]:
         print(f"  {f['file']}: BỊ TỪ CHỐI — {f['reason']}")
     if result["files_ignored"]:

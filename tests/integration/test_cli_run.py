@@ -21,7 +21,7 @@ def test_run_then_status(tmp_path, capsys):
 
     assert main(["status", "--db", str(db)]) == 0
     status = capsys.readouterr().out
-    assert "6 tệp đã nạp" in status and "published (mã 0)" in status
+    assert "6 tệp đã nạp" in status and "đã công bố (mã 0)" in status
     assert "Số liệu đã công bố:" in status
 
     # a rerun of another period, then nothing new for that period
