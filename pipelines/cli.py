@@ -4,6 +4,8 @@ hoso run       chạy toàn bộ: đọc tệp xuất → nạp → tính chỉ 
 hoso check     đọc thử tệp (không nạp): trình đọc, trang tính, ánh xạ tiêu đề, số dòng
 hoso periods   liệt kê các kỳ báo cáo chuẩn của một năm
 hoso status    các lần chạy gần nhất và số liệu đã công bố
+hoso files     các tệp đã nạp (đường dẫn, mã băm, thời điểm xuất, số dòng, lần chạy)
+hoso forget    bỏ một tệp đã nạp nhầm; lần chạy sau tính lại như chưa từng nạp
 hoso serve     chạy theo lịch hằng đêm (Prefect), có giao diện web
 """
 
@@ -402,6 +404,86 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
 
 
+# --- files, forget -------------------------------------------------------------------------
+
+
+def _database_of(args: argparse.Namespace) -> Path | int:
+    """The database of ``--db`` or the configuration; an exit code when there is none."""
+    from pipelines.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        return _fail(str(exc))
+    database = Path(args.db) if args.db else settings.database
+    if not database.exists():
+        return _fail(f"Chưa có cơ sở dữ liệu {database}: hãy chạy 'hoso run' trước.")
+    args.lock_timeout = min(30.0, settings.lock_timeout_seconds)
+    return database
+
+
+def cmd_files(args: argparse.Namespace) -> int:
+    """List the loaded files: path, hash prefix, export time and rule, rows, runs."""
+    database = _database_of(args)
+    if isinstance(database, int):
+        return database
+    from pipelines import db
+    from pipelines.inventory import RULE_LABELS, loaded_files
+    from pipelines.lock import LockTimeout, writer_lock
+
+    try:
+        with writer_lock(database, args.lock_timeout):
+            con = db.connect(database)
+            try:
+                files = loaded_files(con)
+            finally:
+                con.close()
+    except LockTimeout:
+        return _fail("Một lần chạy đang ghi cơ sở dữ liệu. Hãy thử lại sau ít phút.")
+    _say(f"{len(files)} tệp đã nạp trong {database}:")
+    for f in files:
+        runs = ", ".join(f.runs) or "—"
+        _say(
+            f"  {f.file_name}  [{f.file_hash[:12]}]  xuất lúc {f.export_at:%d/%m/%Y %H:%M} "
+            f"(theo {RULE_LABELS.get(f.export_time_rule, f.export_time_rule)}); "
+            f"nạp {f.rows_loaded} dòng; lần chạy: {runs}"
+        )
+    _say(
+        "Tệp đã nạp vẫn được tính dù đã rời thư mục tệp xuất; bỏ tệp nạp nhầm bằng "
+        "'hoso forget TỆP|MÃ_BĂM'."
+    )
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    """Remove loaded files (by relative path or hash prefix) in one transaction."""
+    database = _database_of(args)
+    if isinstance(database, int):
+        return database
+    from pipelines import db
+    from pipelines.inventory import ForgetError, forget
+    from pipelines.lock import LockTimeout, writer_lock
+
+    try:
+        with writer_lock(database, args.lock_timeout):
+            con = db.connect(database)
+            try:
+                removed = forget(con, args.keys)
+            finally:
+                con.close()
+    except LockTimeout:
+        return _fail("Một lần chạy đang ghi cơ sở dữ liệu. Hãy thử lại sau ít phút.")
+    except ForgetError as exc:
+        return _fail(str(exc))
+    for f in removed:
+        _say(f"Đã bỏ tệp {f.file_name} [{f.file_hash[:12]}] ({f.rows_loaded} dòng).")
+    _say(
+        "Lần chạy sau sẽ tính lại số liệu như chưa từng nạp các tệp này. Nếu tệp vẫn còn "
+        "trong thư mục tệp xuất, hãy chuyển nó ra chỗ khác trước, nếu không nó sẽ được nạp lại."
+    )
+    return 0
+
+
 # --- serve ---------------------------------------------------------------------------------
 
 
@@ -623,6 +705,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--limit", type=int, default=5, metavar="SỐ", help="số lần chạy hiển thị")
     status.set_defaults(func=cmd_status)
+
+    files = sub.add_parser(
+        "files",
+        help="liệt kê các tệp đã nạp",
+        description="Các tệp đã nạp: đường dẫn, mã băm, thời điểm xuất và cách xác định, số "
+        "dòng đã nạp, các lần chạy đã nạp tệp.",
+    )
+    files.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    files.set_defaults(func=cmd_files)
+
+    forget_cmd = sub.add_parser(
+        "forget",
+        help="bỏ tệp đã nạp nhầm",
+        description="Xóa các dòng của tệp đã nạp nhầm (theo đường dẫn như 'hoso files' in ra, "
+        "hoặc mã băm, ít nhất 6 ký tự) trong một giao dịch; lần chạy sau tính lại như chưa "
+        "từng nạp.",
+    )
+    forget_cmd.add_argument("keys", nargs="+", metavar="TỆP|MÃ_BĂM", help="tệp hoặc mã băm")
+    forget_cmd.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    forget_cmd.set_defaults(func=cmd_forget)
 
     serve = sub.add_parser(
         "serve",

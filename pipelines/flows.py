@@ -22,7 +22,18 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
-from pipelines import db, ingest, load, periods, progress, publish, transform, validate
+from pipelines import (
+    db,
+    file_checks,
+    ingest,
+    load,
+    periods,
+    progress,
+    publish,
+    transform,
+    validate,
+)
+from pipelines.data_warnings import WARNING_CODES, DataWarning
 from pipelines.lock import writer_lock
 from pipelines.read import ReadResult
 from pipelines.settings import Settings, load_settings
@@ -38,9 +49,11 @@ TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fals
 
 
 @task(name="read-file", task_run_name="read {path.name}", **TASK_OPTIONS)
-def read_file(path: Path, vocab: Vocabulary, known: frozenset[str]) -> ingest.ReadOutcome:
+def read_file(
+    path: Path, vocab: Vocabulary, known: frozenset[str], digests: dict[Path, str]
+) -> ingest.ReadOutcome:
     """Read one export (or skip it when its bytes were loaded before)."""
-    return ingest.read_one(path, vocab, known, on_new=_warm_up_validation)
+    return ingest.read_one(path, vocab, known, on_new=_warm_up_validation, digest=digests.get(path))
 
 
 _warm_up = threading.Lock()
@@ -102,6 +115,25 @@ def publish_artifacts(out: Path) -> None:
     create_table_artifact(key="hoso-chi-so", table=rows, description="Chỉ số đã công bố")
     report = (out / "report.md").read_text(encoding="utf-8")
     create_markdown_artifact(key="hoso-bao-cao", markdown=report, description="Đoạn báo cáo")
+
+
+@task(name="warning-artifact", **TASK_OPTIONS)
+def warnings_artifact(warnings: list[dict[str, Any]]) -> None:
+    """The run's data warnings as a Prefect table artifact (an empty run says so)."""
+    from prefect.artifacts import create_table_artifact
+
+    rows = [
+        {
+            "Loại": WARNING_CODES[w["code"]],
+            "Mã": w["code"],
+            "Tệp": w["file"] or "",
+            "Nội dung": w["message"],
+            "Số lượng": w["count"],
+            "Ví dụ": ", ".join(w["examples"]),
+        }
+        for w in warnings
+    ] or [{"Nội dung": "Không có cảnh báo nào về dữ liệu."}]
+    create_table_artifact(key="hoso-canh-bao", table=rows, description="Cảnh báo dữ liệu")
 
 
 def _published_figures(database: Path) -> dict[str, dict[str, Any]]:
@@ -182,94 +214,188 @@ def hoso_flow(
     )
     # One connection stays open for the whole locked section: the file is never released to
     # another process between stages (the tasks' own connections share this one's database).
+    # Warnings of other modules join through summary.add_warnings(...) in _run.
     with lock, closing(db.connect(settings.database)):
-        publish.recover(settings.output)
-        con = db.connect(settings.database)
         try:
-            load.register_vocabulary(con, vocab)
-            known = frozenset(load.known_hashes(con))
-            paths, ignored = ingest.discover(settings.exports)
-            summary.files_ignored = [p.name for p in ignored]
-            logger.info("%d tệp cần đọc, %d tệp bỏ qua", len(paths), len(ignored))
-            progress.start(len(paths))
-            futures = read_file.map(paths, vocab=unmapped(vocab), known=unmapped(known))
-            for future in as_completed(futures):
-                outcome = future.result()
-                progress.file_done(outcome.path.name)
-                if isinstance(outcome, ReadResult):
-                    stats = load.load_file(con, outcome)
-                    summary.add_loaded(outcome, stats, con)
-                    outcome.rows = outcome.rows.slice(0, 0)  # loaded: free the rows now
-                    pa.default_memory_pool().release_unused()
-                    logger.info(
-                        "%s: đọc %d dòng = nạp %d + loại %d + bỏ qua %d",
-                        outcome.path.name,
-                        stats.rows_read,
-                        stats.rows_loaded,
-                        stats.rows_rejected,
-                        stats.rows_skipped,
-                    )
-                elif isinstance(outcome, ingest.AlreadyLoaded):
-                    summary.add_skipped(outcome)
-                    logger.info("%s: đã nạp trước đây, bỏ qua", outcome.path.name)
-                else:
-                    summary.add_refused(outcome)
-                    logger.warning("%s: bị từ chối: %s", outcome.path.name, outcome.reason)
-            as_of = con.execute("select max(export_at)::date from files").fetchall()[0][0]
-        finally:
-            con.close()
-        summary.files.sort(key=lambda f: f["file"])
-        summary.files_refused.sort(key=lambda f: f["file"])
-        summary.files_already_loaded.sort()
-
-        windows = _windows(settings, period_from, period_to, as_of)
-        summary.period_from, summary.period_to = windows[0].from_date, windows[0].to_date
-        summary.since = windows[1].from_date
-        summary.windows = [
-            {"window": w.kind, "from_date": w.from_date, "to_date": w.to_date} for w in windows
-        ]
-        progress.stage("Tính các chỉ số (sql/)")
-        key = _publication_key(settings, windows)
-        if not summary.files and publish.is_current(settings.output, key):
-            summary.outcome = "unchanged"
-            summary.exit_code = (
-                EXIT_PUBLISHED_WITH_REFUSALS if summary.files_refused else EXIT_PUBLISHED
-            )
-            summary.message = (
-                "Không có tệp mới và kỳ báo cáo không đổi: số liệu đã công bố vẫn đúng, "
-                "không cần tính lại."
-            )
-            logger.info(summary.message)
-            _record(settings.database, summary)
-            summary.figures = _published_figures(settings.database)
-            return summary.as_dict()
-        summary.publication_key = key
-        summary.tables = build_tables(settings.database, windows)
-        logger.info("Đã dựng bảng: %s", summary.tables)
-
-        staged = publish.staging_dir(settings.output, run_id)
-        progress.stage("Kiểm tra số liệu (expectations/)")
-        new_files = [f["file_hash"] for f in summary.files]
-        outcome = validate_tables(settings.database, staged / publish.DOCS_DIR, new_files)
-        summary.validation = outcome.summary()
-        logger.info(
-            "Kiểm tra: %d/%d đạt", summary.validation["passed"], summary.validation["checks"]
-        )
-        if not outcome.success:
-            summary.outcome = "validation_failed"
+            return _run(settings, summary, vocab, period_from, period_to)
+        except Exception as exc:
+            # a failure of the database, the SQL or the checks: the run ends failed, with why
+            summary.outcome = "failed"
             summary.exit_code = EXIT_VALIDATION_FAILED
-            for finding in outcome.failed:
-                logger.error(finding.message())
-            publish.keep_failed_run(staged, settings.database, summary)
-            _record(settings.database, summary)
-            return summary.as_dict()
-        summary.outcome = "published"
+            summary.message = (
+                f"Lần chạy dừng vì lỗi ({type(exc).__name__}); không có số liệu mới nào được "
+                "công bố."
+            )
+            summary.finished_at = datetime.now().replace(microsecond=0)
+            try:
+                _record(settings.database, summary)
+            except Exception:
+                logger.error("Không ghi được lần chạy vào bảng runs.")
+            raise
+
+
+def _skip_paths(settings: Settings) -> list[Path]:
+    """hoso's own files that may sit inside the exports folder: never read as exports."""
+    database = Path(settings.database)
+    return [
+        database,
+        database.with_name(database.name + ".lock"),
+        database.with_name(database.name + ".wal"),
+        publish.failed_runs_dir(database),
+        Path(settings.output),
+    ]
+
+
+def _run(
+    settings: Settings,
+    summary: RunSummary,
+    vocab: Vocabulary,
+    period_from: date | None,
+    period_to: date | None,
+) -> dict[str, Any]:
+    """The locked part of a run: read, load, build, validate, publish."""
+    logger = get_run_logger()
+    run_id = summary.run_id
+    publish.recover(settings.output)
+    con = db.connect(settings.database)
+    try:
+        load.register_vocabulary(con, vocab)
+        loaded_names = dict(con.execute("select file_hash, file_name from files").fetchall())
+        known = frozenset(loaded_names)
+        paths, ignored = ingest.discover(settings.exports, skip=_skip_paths(settings))
+        summary.files_ignored = [summary.name_of(p) for p in ignored]
+        logger.info("%d tệp cần đọc, %d tệp bỏ qua", len(paths), len(ignored))
+        progress.start(len(paths))
+        # byte-identical copies in this run: the first by path is read, the others skipped
+        digests = ingest.hash_files(paths)
+        first_of: dict[str, str] = {}
+        to_read: list[Path] = []
+        for path in paths:
+            digest = digests.get(path)
+            if digest is not None and digest not in known and digest in first_of:
+                progress.file_done(path.name)
+                summary.add_skipped(ingest.AlreadyLoaded(path, digest, first_of[digest]))
+                continue
+            if digest is not None:
+                first_of.setdefault(digest, summary.name_of(path))
+            to_read.append(path)
+        futures = read_file.map(
+            to_read, vocab=unmapped(vocab), known=unmapped(known), digests=unmapped(digests)
+        )
+        for future in as_completed(futures):
+            outcome = future.result()
+            progress.file_done(outcome.path.name)
+            name = summary.name_of(outcome.path)
+            if isinstance(outcome, ReadResult):
+                try:
+                    stats = load.load_file(con, outcome, file_name=name)
+                except Exception as exc:
+                    # that file's transaction is rolled back; a broken database stops the run
+                    con.execute("select 1").fetchall()
+                    outcome = ingest.load_refusal(outcome.path, exc)
+                    summary.add_refused(outcome)
+                    logger.warning("%s: bị từ chối: %s", name, outcome.reason)
+                    continue
+                summary.add_loaded(outcome, stats, con)
+                outcome.rows = outcome.rows.slice(0, 0)  # loaded: free the rows now
+                pa.default_memory_pool().release_unused()
+                logger.info(
+                    "%s: đọc %d dòng = nạp %d + loại %d + bỏ qua %d",
+                    name,
+                    stats.rows_read,
+                    stats.rows_loaded,
+                    stats.rows_rejected,
+                    stats.rows_skipped,
+                )
+            elif isinstance(outcome, ingest.AlreadyLoaded):
+                outcome = ingest.AlreadyLoaded(
+                    outcome.path, outcome.file_hash, loaded_names.get(outcome.file_hash)
+                )
+                summary.add_skipped(outcome)
+                logger.info("%s: đã nạp trước đây, bỏ qua", name)
+            else:
+                summary.add_refused(outcome)
+                logger.warning("%s: bị từ chối: %s", name, outcome.reason)
+        as_of = con.execute("select max(export_at)::date from files").fetchall()[0][0]
+    finally:
+        con.close()
+    summary.files.sort(key=lambda f: f["file"])
+    summary.files_refused.sort(key=lambda f: f["file"])
+    summary.files_already_loaded.sort()
+
+    windows = _windows(settings, period_from, period_to, as_of)
+    summary.period_from, summary.period_to = windows[0].from_date, windows[0].to_date
+    summary.since = windows[1].from_date
+    summary.windows = [
+        {"window": w.kind, "from_date": w.from_date, "to_date": w.to_date} for w in windows
+    ]
+    progress.stage("Tính các chỉ số (sql/)")
+    key = _publication_key(settings, windows)
+    if not summary.files and publish.is_current(settings.output, key):
+        summary.outcome = "unchanged"
         summary.exit_code = (
             EXIT_PUBLISHED_WITH_REFUSALS if summary.files_refused else EXIT_PUBLISHED
         )
-        progress.stage("Công bố kết quả")
-        publish_outputs(settings.database, staged, settings.output, summary, settings)
-        publish_artifacts(settings.output)
-        logger.info("Đã công bố vào %s", settings.output)
+        summary.message = (
+            "Không có tệp mới và kỳ báo cáo không đổi: số liệu đã công bố vẫn đúng, "
+            "không cần tính lại."
+        )
+        logger.info(summary.message)
+        summary.finished_at = datetime.now().replace(microsecond=0)
+        _record(settings.database, summary)
         summary.figures = _published_figures(settings.database)
+        return summary.as_dict()
+    summary.publication_key = key
+    summary.tables = build_tables(settings.database, windows)
+    logger.info("Đã dựng bảng: %s", summary.tables)
+    summary.add_warnings(
+        _file_warnings(settings.database, windows[0], [f["file_hash"] for f in summary.files])
+    )
+
+    staged = publish.staging_dir(settings.output, run_id)
+    progress.stage("Kiểm tra số liệu (expectations/)")
+    new_files = [f["file_hash"] for f in summary.files]
+    outcome = validate_tables(settings.database, staged / publish.DOCS_DIR, new_files)
+    summary.validation = outcome.summary()
+    logger.info("Kiểm tra: %d/%d đạt", summary.validation["passed"], summary.validation["checks"])
+    if not outcome.success:
+        summary.outcome = "validation_failed"
+        summary.exit_code = EXIT_VALIDATION_FAILED
+        for finding in outcome.failed:
+            logger.error(finding.message())
+        publish.keep_failed_run(staged, settings.database, summary)
+        _record(settings.database, summary)
+        return summary.as_dict()
+    summary.outcome = "published"
+    summary.exit_code = EXIT_PUBLISHED_WITH_REFUSALS if summary.files_refused else EXIT_PUBLISHED
+    progress.stage("Công bố kết quả")
+    try:
+        publish_outputs(settings.database, staged, settings.output, summary, settings)
+    except publish.SwapFailed as exc:
+        summary.outcome = "failed"
+        summary.exit_code = EXIT_VALIDATION_FAILED
+        summary.finished_at = None
+        logger.error(exc.message)
+        publish.keep_failed_run(staged, settings.database, summary, message=exc.message)
+        _record(settings.database, summary)
+        return summary.as_dict()
+    publish_artifacts(settings.output)
+    warnings_artifact(summary.as_dict()["warnings"])
+    logger.info("Đã công bố vào %s", settings.output)
+    summary.figures = _published_figures(settings.database)
     return summary.as_dict()
+
+
+def _file_warnings(
+    database: Path, window: periods.Window, new_hashes: list[str]
+) -> list[DataWarning]:
+    """The judgments about files (SPEC §8) once ``staging.dossiers`` is built."""
+    con = db.connect(database)
+    try:
+        return [
+            *file_checks.mtime_warnings(con, new_hashes),
+            *file_checks.conflict_warnings(con),
+            *file_checks.coverage_warnings(con, window),
+        ]
+    finally:
+        con.close()

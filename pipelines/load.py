@@ -6,6 +6,7 @@ appear together or not at all. Values are parsed by ``sql/staging/parsed_rows.sq
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,8 +53,15 @@ def register_vocabulary(con: duckdb.DuckDBPyConnection, vocab: Vocabulary) -> No
         con.unregister(f"{name}_arrow")
 
 
-def load_file(con: duckdb.DuckDBPyConnection, result: ReadResult) -> LoadStats:
-    """Parse and store one file's rows, in one transaction. The vocabulary must be registered."""
+def load_file(
+    con: duckdb.DuckDBPyConnection, result: ReadResult, file_name: str | None = None
+) -> LoadStats:
+    """Parse and store one file's rows, in one transaction. The vocabulary must be registered.
+
+    ``file_name`` is the name recorded for the file (its path relative to the exports folder);
+    the file's own name by default. Any error rolls the whole file back and is raised.
+    """
+    name = file_name or result.path.name
     params = {"file_hash": result.file_hash}
     con.execute("begin transaction")
     try:
@@ -79,7 +87,7 @@ def load_file(con: duckdb.DuckDBPyConnection, result: ReadResult) -> LoadStats:
                    p.problem, p.column_name, left(p.value, 80)
             from (select row_number, unnest(problems) as p from parsed_rows)
             """,
-            params | {"file_name": result.path.name, "sheet": result.sheet},
+            params | {"file_name": name, "sheet": result.sheet},
         )
         loaded, rejected, duplicate = con.execute(
             """
@@ -99,7 +107,7 @@ def load_file(con: duckdb.DuckDBPyConnection, result: ReadResult) -> LoadStats:
             """,
             params
             | {
-                "file_name": result.path.name,
+                "file_name": name,
                 "kind": result.kind,
                 "sheet": result.sheet,
                 "export_at": result.export_at,
@@ -119,5 +127,7 @@ def load_file(con: duckdb.DuckDBPyConnection, result: ReadResult) -> LoadStats:
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
+        with contextlib.suppress(Exception):
+            con.unregister("incoming_rows")
         raise
     return stats

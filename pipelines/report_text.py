@@ -9,6 +9,7 @@ import duckdb
 
 from pipelines import db
 from pipelines.contract import FIGURES, LABELS, RATES
+from pipelines.data_warnings import WARNING_CODES
 from pipelines.labels import outcome_label
 from pipelines.publish.numbers import RATE_PARTS, format_date_vi, format_int_vi, format_rate_vi
 
@@ -39,6 +40,13 @@ def _rate(row: dict[str, Any], key: str) -> str:
     return format_rate_vi(row[key], base=row[RATE_PARTS[key][1]])
 
 
+def _group(rows: list[tuple]) -> dict[str, list[tuple]]:
+    grouped: dict[str, list[tuple]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    return grouped
+
+
 def _published_rows(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]] | None:
     exists = con.execute(
         "select count(*) from information_schema.tables "
@@ -65,12 +73,21 @@ def print_run(result: dict[str, Any]) -> None:
         for r in f["rejects"][:5]:
             rows = ", ".join(str(n) for n in r["example_rows"])
             print(f"      loại {r['count']} dòng — {r['message']} (dòng {rows})")
+    copies = {
+        w["file"]: w["examples"][0]
+        for w in result.get("warnings") or []
+        if w["code"] == "duplicate_file" and w["examples"]
+    }
     for name in result["files_already_loaded"]:
-        print(f"  {name}: đã nạp ở lần chạy trước, bỏ qua")
+        if name in copies:
+            print(f"  {name}: trùng nội dung với {copies[name]}, bỏ qua")
+        else:
+            print(f"  {name}: đã nạp ở lần chạy trước, bỏ qua")
     for f in result["files_refused"]:
         print(f"  {f['file']}: BỊ TỪ CHỐI — {f['reason']}")
     if result["files_ignored"]:
         print(f"  Không phải tệp xuất, bỏ qua: {', '.join(result['files_ignored'])}")
+    print_warnings(result.get("warnings") or [])
     v = result["validation"] or {"passed": 0, "checks": 0, "failed": []}
     if v["checks"]:
         print(f"\nKiểm tra dữ liệu: {v['passed']}/{v['checks']} đạt")
@@ -79,6 +96,9 @@ def print_run(result: dict[str, Any]) -> None:
         print(f"  {level}: {finding['message']}")
     if result["outcome"] == "unchanged":
         print(f"\n{result['message']}")
+    elif result["outcome"] == "failed":
+        print(f"\nKHÔNG công bố số liệu mới. {result.get('message') or ''}")
+        return
     elif result["outcome"] != "published":
         print(
             "\nKHÔNG công bố số liệu mới: có kiểm tra bắt buộc không đạt (xem trên). "
@@ -99,6 +119,26 @@ def print_run(result: dict[str, Any]) -> None:
         print(f"\nChú ý: {len(result['files_refused'])} tệp bị từ chối (xem trên và run.json).")
 
 
+def warning_lines(warnings: list[dict[str, Any]]) -> list[str]:
+    """The *Cảnh báo* block: one line per warning, with up to 5 examples."""
+    if not warnings:
+        return []
+    lines = [f"\nCảnh báo ({len(warnings)}):"]
+    for w in warnings:
+        title = WARNING_CODES.get(w["code"], w["code"])
+        lines.append(f"  [{title}] {w['message']}")
+        if w["examples"]:
+            shown = ", ".join(str(e) for e in w["examples"][:5])
+            more = f" … (tất cả {w['count']})" if w["count"] > 5 else ""
+            lines.append(f"      ví dụ: {shown}{more}")
+    return lines
+
+
+def print_warnings(warnings: list[dict[str, Any]]) -> None:
+    for line in warning_lines(warnings):
+        print(line)
+
+
 def print_status(database: Path, limit: int = 5) -> int:
     """The last runs and the published figures."""
     con = db.connect(database, read_only=True)
@@ -106,10 +146,25 @@ def print_status(database: Path, limit: int = 5) -> int:
         rows = _published_rows(con)
         runs = con.execute(
             """select run_id, started_at, finished_at, period_from, period_to, outcome,
-                      exit_code, files_loaded, files_skipped, files_refused
-               from runs order by started_at desc limit $n""",
+                      exit_code, files_loaded, files_skipped, files_refused, message
+               from runs order by started_at desc, finished_at desc limit $n""",
             {"n": limit},
         ).fetchall()
+        warnings = {
+            run_id: [
+                {"code": c, "file": f, "message": m, "count": n, "examples": e}
+                for _, c, f, m, n, e in rows
+            ]
+            for run_id, rows in _group(
+                con.execute(
+                    """select run_id, code, file, message, count, examples from run_warnings
+                       where run_id in (select run_id from runs
+                                        order by started_at desc limit $n)
+                       order by run_id, position""",
+                    {"n": limit},
+                ).fetchall()
+            ).items()
+        }
         files, dossiers = con.execute(
             "select count(*), coalesce(sum(rows_loaded), 0) from files"
         ).fetchall()[0]
@@ -117,13 +172,19 @@ def print_status(database: Path, limit: int = 5) -> int:
         con.close()
     print(f"Cơ sở dữ liệu: {database} — {files} tệp đã nạp, {dossiers} dòng hồ sơ")
     print("Các lần chạy gần nhất:")
-    for run_id, started, _, p_from, p_to, outcome, code, n_loaded, n_skip, n_ref in runs:
+    for run in runs:
+        run_id, started, finished, p_from, p_to, outcome, code, n_loaded, n_skip, n_ref, why = run
         period = f"{format_date_vi(p_from)}–{format_date_vi(p_to)}" if p_from else "?"
+        ended = f"–{finished:%H:%M}" if finished else ""
         print(
-            f"  {started:%d/%m/%Y %H:%M}  {run_id}  kỳ {period}  {outcome_label(outcome)} "
-            f"(mã {code}); "
+            f"  {started:%d/%m/%Y %H:%M}{ended}  {run_id}  kỳ {period}  "
+            f"{outcome_label(outcome)} (mã {code}); "
             f"tệp mới {n_loaded}, đã có {n_skip}, từ chối {n_ref}"
         )
+        if outcome == "failed" and why:
+            print(f"      lý do: {why}")
+        for w in warnings.get(run_id, []):
+            print(f"      cảnh báo [{WARNING_CODES.get(w['code'], w['code'])}] {w['message']}")
     if rows:
         print("\nSố liệu đã công bố:")
         print("\n".join(figures_table(rows)))

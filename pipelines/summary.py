@@ -1,15 +1,19 @@
 """What a run did, for run.json, the terminal and the Prefect UI. No personal data: files are
-named by file name, rows by row number, values only from non-personal columns."""
+named by their path relative to the exports folder, rows by row number, values only from
+non-personal columns."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from pipelines.ingest import AlreadyLoaded, Refusal
+from pipelines.data_warnings import DataWarning, sort_warnings
+from pipelines.ingest import AlreadyLoaded, Refusal, relative_name
 from pipelines.load import LoadStats
 from pipelines.read import ReadResult
 
@@ -68,6 +72,16 @@ class RunSummary:
     publication_key: str | None = None
     #: the published figures (`all` rows of period and cumulative), for the terminal
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: what hoso decided about the data (SPEC §7, §8); never changes the exit code
+    warnings: list[DataWarning] = field(default_factory=list)
+
+    def name_of(self, path: Path) -> str:
+        """A file's name as shown everywhere: its path relative to the exports folder."""
+        return relative_name(Path(path), Path(self.exports))
+
+    def add_warnings(self, warnings: Iterable[DataWarning]) -> None:
+        """Add data warnings (any module's); kept in the stable order of SPEC §8."""
+        self.warnings = sort_warnings([*self.warnings, *warnings])
 
     def add_loaded(
         self, result: ReadResult, stats: LoadStats, con: duckdb.DuckDBPyConnection
@@ -84,7 +98,7 @@ class RunSummary:
         ).fetchall()
         self.files.append(
             {
-                "file": result.path.name,
+                "file": self.name_of(result.path),
                 "file_hash": result.file_hash,
                 "kind": result.kind,
                 "sheet": result.sheet,
@@ -117,22 +131,41 @@ class RunSummary:
     def add_refused(self, refusal: Refusal) -> None:
         self.files_refused.append(
             {
-                "file": refusal.path.name,
+                "file": self.name_of(refusal.path),
                 "sheet": refusal.sheet,
                 "reason": refusal.reason,
                 "headers_found": list(refusal.headers),
+                "error": refusal.error,
             }
         )
 
     def add_skipped(self, skipped: AlreadyLoaded) -> None:
-        self.files_already_loaded.append(skipped.path.name)
+        """A file whose bytes were loaded before; a copy under another name is a warning."""
+        name = self.name_of(skipped.path)
+        self.files_already_loaded.append(name)
+        if skipped.first is not None and skipped.first != name:
+            self.add_warnings(
+                [
+                    DataWarning.of(
+                        "duplicate_file",
+                        name,
+                        f"Tệp '{name}' trùng từng byte với tệp '{skipped.first}' (đã đọc): "
+                        "bỏ qua bản sao, số liệu chỉ tính một lần.",
+                        [skipped.first],
+                        count=1,
+                    )
+                ]
+            )
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The run as plain data (warnings as their run.json dicts)."""
+        data = dict(self.__dict__)
+        data["warnings"] = [w.as_dict() for w in self.warnings]
+        return data
 
     def for_run_json(self) -> dict[str, Any]:
         """run.json: what was read and checked (the figures are in indicators.csv)."""
-        return {k: v for k, v in self.__dict__.items() if k != "figures"}
+        return {k: v for k, v in self.as_dict().items() if k != "figures"}
 
 
 def reject_message(problem: str, column: str, value: str | None) -> str:

@@ -15,12 +15,13 @@ from pathlib import Path
 import duckdb
 
 from pipelines.periods import Window
-from pipelines.publish.atomic import recover, staging_dir, swap_dir, swap_tables
+from pipelines.publish.atomic import SwapFailed, recover, staging_dir, swap_dir, swap_tables
 from pipelines.publish.files import write_csv, write_json
 from pipelines.summary import RunSummary
 
 __all__ = [
     "DOCS_DIR",
+    "SwapFailed",
     "artifact_rows",
     "keep_failed_run",
     "publish",
@@ -51,7 +52,13 @@ def publish(
     overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").df()
     write_csv(indicators, staged / "indicators.csv")
     write_csv(overdue, staged / "overdue.csv")
-    write_workbook(indicators, staged / "indicators.xlsx", unit_name=unit_name, overdue=overdue)
+    write_workbook(
+        indicators,
+        staged / "indicators.xlsx",
+        unit_name=unit_name,
+        overdue=overdue,
+        warnings=summary.warnings,
+    )
     (staged / "report.md").write_text(
         write_report(indicators, unit_name=unit_name), encoding="utf-8"
     )
@@ -62,9 +69,12 @@ def publish(
     summary.finished_at = datetime.now().replace(microsecond=0)
     write_json(summary.for_run_json(), staged / "run.json")
     names = sorted(p.name for p in staged.iterdir())
-    swap_tables(con, PUBLISHED_TABLES, STAGING_SCHEMA)
-    record_run(con, summary)
-    swap_dir(staged, out)
+
+    def tables_then_folder() -> None:
+        record_run(con, summary)
+        swap_dir(staged, out)  # raises SwapFailed: the tables and the run row roll back
+
+    swap_tables(con, PUBLISHED_TABLES, STAGING_SCHEMA, before_commit=tables_then_folder)
     return names
 
 
@@ -133,26 +143,82 @@ def is_current(out: Path, key: str) -> bool:
     return published.get("publication_key") == key
 
 
-def keep_failed_run(staged: Path, database: Path, summary: RunSummary) -> Path:
-    """Keep a failed run's report and Data Docs beside the database; publish nothing."""
-    runs = Path(database).parent / "runs"
+#: How many kept folders of failed runs stay beside the database (the latest ones).
+KEPT_FAILED_RUNS = 10
+
+
+def failed_runs_dir(database: Path) -> Path:
+    """Where failed runs' reports are kept: ``runs/`` beside the database."""
+    return Path(database).parent / "runs"
+
+
+def keep_failed_run(
+    staged: Path, database: Path, summary: RunSummary, *, message: str | None = None
+) -> Path:
+    """Keep a failed run's report and Data Docs beside the database; publish nothing.
+
+    Only the latest :data:`KEPT_FAILED_RUNS` kept folders stay.
+    """
+    runs = failed_runs_dir(database)
     runs.mkdir(parents=True, exist_ok=True)
     target = runs / f"run-{summary.run_id}"
     if target.exists():
         shutil.rmtree(target)
-    shutil.move(str(staged), str(target))
+    if staged.exists():
+        shutil.move(str(staged), str(target))
+    else:
+        target.mkdir(parents=True)
+    (target / ".complete").unlink(missing_ok=True)
     summary.finished_at = datetime.now().replace(microsecond=0)
-    summary.message = f"Báo cáo kiểm tra: {target}"
+    summary.message = " ".join(t for t in (message, f"Báo cáo kiểm tra: {target}") if t)
     write_json(summary.for_run_json(), target / "run.json")
+    prune_failed_runs(runs)
     return target
 
 
+def prune_failed_runs(runs: Path, keep: int = KEPT_FAILED_RUNS) -> None:
+    """Remove all but the ``keep`` most recently kept failed-run folders."""
+    kept = sorted(
+        (p for p in runs.glob("run-*") if p.is_dir()),
+        key=lambda p: (p.stat().st_mtime, p.name),
+        reverse=True,
+    )
+    for old in kept[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
-    """One row in the runs table."""
+    """The run's row in ``runs`` (with a finish time), its warnings in ``run_warnings`` and
+    the files it loaded in ``run_files``."""
+    if summary.finished_at is None:
+        summary.finished_at = datetime.now().replace(microsecond=0)
+    params = {"run_id": summary.run_id}
+    con.execute("delete from run_warnings where run_id = $run_id", params)
+    for position, w in enumerate(summary.warnings):
+        con.execute(
+            "insert into run_warnings values ($run_id, $position, $code, $file, $message, "
+            "$count, $examples)",
+            params
+            | {
+                "position": position,
+                "code": w.code,
+                "file": w.file,
+                "message": w.message,
+                "count": w.count,
+                "examples": list(w.examples),
+            },
+        )
+    for f in summary.files:
+        con.execute(
+            "insert or replace into run_files values ($run_id, $file_hash)",
+            params | {"file_hash": f["file_hash"]},
+        )
     con.execute(
         """
-        insert or replace into runs values ($run_id, $started_at, $finished_at, $period_from,
-            $period_to, $since, $outcome, $exit_code, $loaded, $skipped, $refused)
+        insert or replace into runs (run_id, started_at, finished_at, period_from, period_to,
+            since, outcome, exit_code, files_loaded, files_skipped, files_refused, message)
+        values ($run_id, $started_at, $finished_at, $period_from,
+            $period_to, $since, $outcome, $exit_code, $loaded, $skipped, $refused, $message)
         """,
         {
             "run_id": summary.run_id,
@@ -166,5 +232,6 @@ def record_run(con: duckdb.DuckDBPyConnection, summary: RunSummary) -> None:
             "loaded": len(summary.files),
             "skipped": len(summary.files_already_loaded),
             "refused": len(summary.files_refused),
+            "message": summary.message,
         },
     )

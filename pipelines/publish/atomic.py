@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -45,24 +46,80 @@ def recover(out: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+class SwapFailed(RuntimeError):
+    """The published folder could not be replaced (a file in it held open): nothing changed.
+
+    ``message`` is Vietnamese and names the file(s) to close.
+    """
+
+    def __init__(self, message: str, error: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.error = error
+
+
+def held_files(out: Path) -> list[str]:
+    """The files of ``out`` that another program holds (cannot be opened for writing)."""
+    held = []
+    if not out.is_dir():
+        return held
+    for path in sorted(p for p in out.rglob("*") if p.is_file()):
+        try:
+            with path.open("r+b"):
+                pass
+        except OSError:
+            held.append(path.relative_to(out).as_posix())
+    return held
+
+
 def swap_dir(staged: Path, out: Path) -> None:
-    """Make ``staged`` the published folder ``out``; the old one is removed afterwards."""
+    """Make ``staged`` the published folder ``out``; the old one is removed afterwards.
+
+    When a rename fails (on Windows, a file in ``out`` open in Excel), the old folder is put
+    back and :class:`SwapFailed` names the file to close; ``staged`` is left as it is.
+    """
     (staged / COMPLETE_MARKER).write_text("ok\n", encoding="utf-8")
     old = out.parent / f".{out.name}.old-{staged.name.rsplit('-', 1)[-1]}"
-    if out.exists():
-        os.replace(out, old)
-    os.replace(staged, out)
+    moved = False
+    try:
+        if out.exists():
+            os.replace(out, old)
+            moved = True
+        os.replace(staged, out)
+    except OSError as exc:
+        if moved and not out.exists():
+            os.replace(old, out)
+        (staged / COMPLETE_MARKER).unlink(missing_ok=True)
+        held = held_files(out) or ["indicators.xlsx"]
+        names = ", ".join(f"'{out / name}'" for name in held)
+        raise SwapFailed(
+            f"Không thay được thư mục kết quả {out}: tệp {names} có thể đang mở (trong Excel "
+            "hoặc chương trình khác). Hãy đóng tệp đó rồi chạy lại. Số liệu đã công bố trước "
+            "đây được giữ nguyên, cả trong thư mục lẫn trong cơ sở dữ liệu.",
+            type(exc).__name__,
+        ) from exc
     (out / COMPLETE_MARKER).unlink(missing_ok=True)
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
 
 
-def swap_tables(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...], schema: str) -> None:
-    """Replace the published tables by the staged ones in one transaction."""
+def swap_tables(
+    con: duckdb.DuckDBPyConnection,
+    tables: tuple[str, ...],
+    schema: str,
+    before_commit: Callable[[], None] | None = None,
+) -> None:
+    """Replace the published tables by the staged ones in one transaction.
+
+    ``before_commit`` runs inside the transaction (the folder swap): when it raises, the
+    tables are rolled back, so tables and folder always belong to the same run.
+    """
     con.execute("begin transaction")
     try:
         for table in tables:
             con.execute(f"create or replace table main.{table} as select * from {schema}.{table}")
+        if before_commit is not None:
+            before_commit()
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

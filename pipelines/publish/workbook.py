@@ -34,7 +34,7 @@ import math
 import os
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -61,6 +61,7 @@ from pipelines.contract import (
     WINDOW_LABELS,
     WINDOWS,
 )
+from pipelines.data_warnings import DataWarning
 from pipelines.labels import overdue_kind_label
 from pipelines.periods import month_containing
 from pipelines.publish.numbers import (
@@ -159,8 +160,11 @@ def write_workbook(
     *,
     unit_name: str | None = None,
     overdue: pd.DataFrame | None = None,
+    warnings: Sequence[DataWarning] = (),
 ) -> None:
     """Write ``indicators`` (columns ``contract.INDICATOR_COLUMNS``) to the workbook ``path``.
+
+    ``warnings`` (the run's data warnings) are listed on the sheet *Kiểm tra dữ liệu*.
 
     Needs the ``group_by = all`` rows of the ``period``, ``cumulative`` and ``ytd`` windows;
     ``unit_name`` fills "Đơn vị báo cáo" on the form. ``overdue`` (the ``overdue`` table: one
@@ -190,6 +194,7 @@ def write_workbook(
         unit_name,
     )
     _write_indicators(wb.create_sheet(INDICATORS_SHEET), frame)
+    _write_warnings(wb.create_sheet(WARNINGS_SHEET), warnings)
     for ws in wb.worksheets:
         print_setup(ws)
 
@@ -199,6 +204,37 @@ def write_workbook(
     wb.properties.created = stamp
     wb.properties.modified = stamp
     _save_deterministic(wb, Path(path), stamp)
+
+
+#: The sheet listing the run's data warnings (SPEC §7).
+WARNINGS_SHEET = "Kiểm tra dữ liệu"
+
+
+def _write_warnings(ws: Worksheet, warnings: Sequence[DataWarning]) -> None:
+    """One row per data warning: kind, file, message, count, examples (never personal data)."""
+    from pipelines.publish.files import safe_text
+
+    ws.append(["Loại cảnh báo", "Mã", "Tệp", "Nội dung", "Số lượng", "Ví dụ"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    if not warnings:
+        ws.append(["Không có cảnh báo nào về dữ liệu của lần chạy này."])
+    for w in warnings:
+        ws.append(
+            [
+                w.title,
+                w.code,
+                safe_text(w.file or ""),
+                safe_text(w.message),
+                w.count,
+                safe_text(", ".join(w.examples)),
+            ]
+        )
+    for column, width in zip("ABCDEF", (34, 24, 36, 90, 10, 50), strict=True):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 # --- input ----------------------------------------------------------------------------------

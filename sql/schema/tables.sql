@@ -63,3 +63,25 @@ create table if not exists runs (
     files_skipped integer,
     files_refused integer
 );
+
+-- Why a run ended as it did (a failed run's reason); added to databases made before.
+alter table runs add column if not exists message varchar;
+
+-- run_warnings: one row per data warning of a run (key: run_id, position); SPEC §7, §8.
+create table if not exists run_warnings (
+    run_id    varchar not null,
+    position  integer not null,          -- the warning's place in the run's sorted list
+    code      varchar not null,          -- a code of SPEC §8
+    file      varchar,                   -- relative to the exports folder; null: the database
+    message   varchar not null,
+    count     bigint not null,
+    examples  varchar[] not null,        -- dossier codes, row numbers or file names
+    primary key (run_id, position)
+);
+
+-- run_files: one row per file a run loaded (key: run_id, file_hash), for `hoso files`.
+create table if not exists run_files (
+    run_id     varchar not null,
+    file_hash  varchar not null,
+    primary key (run_id, file_hash)
+);

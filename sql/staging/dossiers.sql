@@ -1,7 +1,11 @@
 -- dossiers: one row per dossier_code (key), the dossier's state in its latest snapshot (SPEC §5):
 -- the row from the file with the latest export time wins; within a file, the later row wins.
 -- Ties between files exported at the same moment are broken by the file's content hash, so
--- the result does not depend on the order in which files were loaded.
+-- the result does not depend on the order in which files were loaded (the conflict is warned:
+-- sql/checks/snapshot_conflicts.sql). A file whose export time is only its modification time
+-- (export_time_rule = 'file_mtime') never moves a dossier backwards: when its row would win
+-- but has no result (no result date, not finished/withdrawn) while another row of the dossier
+-- has one, the latest row with a result wins instead (warned: sql/checks/mtime_held.sql).
 -- $everything: all dossiers; otherwise only those listed in the temporary table changed_codes
 -- (the dossiers of newly loaded files: pipelines.transform.update_dossiers).
 
@@ -10,15 +14,27 @@ with
 snapshots as (
     select
         snapshot_rows.*,
-        files.export_at
+        files.export_at,
+        files.export_time_rule = 'file_mtime' as from_mtime,
+        snapshot_rows.finished_at is not null
+            or snapshot_rows.status_class in ('finished', 'withdrawn') as has_result
     from snapshot_rows
     inner join files using (file_hash)
     where $everything or dossier_code in (select dossier_code from changed_codes)
 ),
 
+ranked as (
+    select
+        *,
+        bool_or(has_result) over (partition by dossier_code) as any_result
+    from snapshots
+),
+
 latest as (
     select *
-    from snapshots
+    from ranked
+    -- a row without a result from a modification-time file cannot win over a result
+    where not (from_mtime and not has_result and any_result)
     qualify row_number() over (
         partition by dossier_code
         order by export_at desc, file_hash desc, row_number desc

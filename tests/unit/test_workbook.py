@@ -206,6 +206,7 @@ def test_sheets_in_order(wb) -> None:
         "Theo tháng",
         "Hồ sơ quá hạn",
         "Chỉ số",
+        "Kiểm tra dữ liệu",
     ]
 
 
