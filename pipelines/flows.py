@@ -22,7 +22,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
-from pipelines import db, ingest, load, periods, progress, publish, transform, validate
+from pipelines import db, ingest, load, periods, progress, publish, row_checks, transform, validate
 from pipelines.lock import writer_lock
 from pipelines.read import ReadResult
 from pipelines.settings import Settings, load_settings
@@ -199,6 +199,7 @@ def hoso_flow(
                 if isinstance(outcome, ReadResult):
                     stats = load.load_file(con, outcome)
                     summary.add_loaded(outcome, stats, con)
+                    summary.add_warnings(outcome.warnings)
                     outcome.rows = outcome.rows.slice(0, 0)  # loaded: free the rows now
                     pa.default_memory_pool().release_unused()
                     logger.info(
@@ -245,6 +246,7 @@ def hoso_flow(
             return summary.as_dict()
         summary.publication_key = key
         summary.tables = build_tables(settings.database, windows)
+        summary.add_warnings(row_checks.row_warnings_of(settings.database))
         logger.info("Đã dựng bảng: %s", summary.tables)
 
         staged = publish.staging_dir(settings.output, run_id)

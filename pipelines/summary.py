@@ -3,12 +3,14 @@ named by file name, rows by row number, values only from non-personal columns.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 
+from pipelines.data_warnings import DataWarning, sort_warnings
 from pipelines.ingest import AlreadyLoaded, Refusal
 from pipelines.load import LoadStats
 from pipelines.read import ReadResult
@@ -68,6 +70,12 @@ class RunSummary:
     publication_key: str | None = None
     #: the published figures (`all` rows of period and cumulative), for the terminal
     figures: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: data warnings of SPEC §7/§8, as run.json writes them ({code, file, message, …})
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+
+    def add_warnings(self, warnings: Iterable[DataWarning]) -> None:
+        """Record data warnings (they never change the exit code)."""
+        self.warnings.extend(w.as_dict() for w in sort_warnings(warnings))
 
     def add_loaded(
         self, result: ReadResult, stats: LoadStats, con: duckdb.DuckDBPyConnection

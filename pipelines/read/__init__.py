@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.data_warnings import DataWarning
 from pipelines.read.export_time import export_time
 from pipelines.read.header import (
     HeaderMatch,
@@ -83,6 +84,9 @@ class ReadResult:
     ignored_headers: list[str] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
     personal_columns: int = 0
+    #: what the reader decided about the data (SPEC §8: csv_damaged, error_cell,
+    #: code_normalised), for the run's warnings
+    warnings: list[DataWarning] = field(default_factory=list)
 
 
 def file_hash(path: Path) -> str:

@@ -13,6 +13,7 @@
 --   resolved      handled, from ≤ F ≤ to             pending       handled, (F none or F > to)
 --   early         resolved, not withdrawn, F < D     on_time       resolved, F = D / D none / withdrawn
 --   overdue       resolved, not withdrawn, F > D     pending_overdue pending, not awaiting, D < to
+--   pending_within pending, (awaiting, or D none, or D ≥ to)
 -- Refused dossiers count only in `refused` (by R).
 
 with
@@ -95,6 +96,11 @@ counted as (
         coalesce(
             is_pending and status_class <> 'awaiting_supplement' and due_date < to_date, false
         )::int as pending_overdue,
+        coalesce(
+            is_pending
+            and (status_class = 'awaiting_supplement' or due_date is null or due_date >= to_date),
+            false
+        )::int as pending_within,
         coalesce(is_resolved and is_withdrawn, false)::int as withdrawn,
         coalesce(is_refused and in_window, false)::int as refused,
         coalesce(is_new and is_digitized, false)::int as digitized,
@@ -128,7 +134,7 @@ grouped as (
         sum(resolved_on_time) as resolved_on_time,
         sum(resolved_overdue) as resolved_overdue,
         sum(pending) as pending,
-        sum(pending) - sum(pending_overdue) as pending_within,
+        sum(pending_within) as pending_within,
         sum(pending_overdue) as pending_overdue,
         sum(withdrawn) as withdrawn,
         sum(refused) as refused,
