@@ -138,6 +138,38 @@ fine as materialized (
     group by all
 ),
 
+-- SPEC §3: names that differ only by case are one group, shown in their most frequent spelling
+-- (ties: the first spelling in text order)
+spellings as (
+    select 'unit' as kind, unit_value as spelling, sum(n_rows) as n from fine group by all
+    union all
+    select 'sector', sector_value, sum(n_rows) from fine group by all
+    union all
+    select 'procedure', procedure_value, sum(n_rows) from fine group by all
+),
+
+shown as (
+    select
+        kind,
+        spelling,
+        first_value(spelling) over (
+            partition by kind, name_key(spelling) order by n desc, spelling
+        ) as shown_value
+    from spellings
+),
+
+fine_shown as (
+    select
+        u.shown_value as unit_value,
+        s.shown_value as sector_value,
+        p.shown_value as procedure_value,
+        fine.* exclude (unit_value, sector_value, procedure_value)
+    from fine
+    inner join shown as u on u.kind = 'unit' and u.spelling = fine.unit_value
+    inner join shown as s on s.kind = 'sector' and s.spelling = fine.sector_value
+    inner join shown as p on p.kind = 'procedure' and p.spelling = fine.procedure_value
+),
+
 cells as materialized (
     select
         case
@@ -166,7 +198,7 @@ cells as materialized (
         sum(n_digitized_known) as n_digitized_known,
         sum(n_e_result) as n_e_result,
         sum(n_e_result_known) as n_e_result_known
-    from fine
+    from fine_shown
     group by grouping sets (
         (r_bucket, f_bucket, d_bucket),
         (unit_value, r_bucket, f_bucket, d_bucket),
