@@ -30,6 +30,7 @@ from pipelines import (
     periods,
     progress,
     publish,
+    row_checks,
     transform,
     validate,
 )
@@ -297,6 +298,7 @@ def _run(
                     logger.warning("%s: bị từ chối: %s", name, outcome.reason)
                     continue
                 summary.add_loaded(outcome, stats, con)
+                summary.add_warnings(outcome.warnings)
                 outcome.rows = outcome.rows.slice(0, 0)  # loaded: free the rows now
                 pa.default_memory_pool().release_unused()
                 logger.info(
@@ -351,6 +353,7 @@ def _run(
     summary.add_warnings(
         _file_warnings(settings.database, windows[0], [f["file_hash"] for f in summary.files])
     )
+    summary.add_warnings(row_checks.row_warnings_of(settings.database))
 
     staged = publish.staging_dir(settings.output, run_id)
     progress.stage("Kiểm tra số liệu (expectations/)")

@@ -27,6 +27,7 @@ PROBLEM_LABELS = {
     "invalid_date": "ngày không hợp lệ",
     "unknown_word": "từ không có trong từ điển",
     "no_result_date": "đã giải quyết/rút nhưng không có ngày có kết quả",
+    "excel_error": "ô lỗi Excel hoặc công thức chưa có giá trị",
 }
 
 COLUMN_LABELS = {

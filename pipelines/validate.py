@@ -12,7 +12,7 @@ import json
 import logging
 import os
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,10 @@ class Finding:
     todo: str | None
     #: The exception the check raised ("Class: message", as GX reports it); None when it ran.
     error: str | None = None
+    #: the identity of SPEC §6 an expectation checks (its ``meta.identity``), if any
+    identity: str | None = None
+    #: for a failed identity, the dossiers whose own figures break it (SPEC §6)
+    dossiers: tuple[str, ...] = ()
 
     def message(self) -> str:
         """A line for the user: the check, how many rows, examples, what to do."""
@@ -52,6 +56,14 @@ class Finding:
         text = f"[{self.table}] {self.why}{where}: {self.unexpected_count} dòng không đạt"
         if self.examples:
             text += f", ví dụ: {', '.join(self.examples)}"
+        if self.identity and not self.success:
+            if self.dossiers:
+                text += f"; hồ sơ làm lệch: {', '.join(self.dossiers)}"
+            else:
+                text += (
+                    "; theo quy tắc từng hồ sơ không hồ sơ nào làm lệch, nên lỗi nằm ở phép "
+                    "cộng của sql/indicators/indicators.sql"
+                )
         if self.todo:
             text += f". Cần làm: {self.todo}"
         return text
@@ -202,6 +214,7 @@ def _findings(table: str, result: Any) -> list[Finding]:
                 why=meta.get("why", config.type),
                 todo=meta.get("todo"),
                 error=error,
+                identity=meta.get("identity"),
             )
         )
     return findings
@@ -242,4 +255,31 @@ def validate_tables(
     the indicators, always whole.
     """
     frames = {t: validation_frame(con, t, schema, new_files) for t in VALIDATED_TABLES}
-    return validate_frames(frames, docs_dir=docs_dir)
+    outcome = validate_frames(frames, docs_dir=docs_dir)
+    if any(f.identity and not f.success for f in outcome.findings):
+        breaking = identity_breaks(con, schema)
+        outcome.findings = [
+            replace(f, dossiers=tuple(breaking.get(f.identity, ())[:MAX_DOSSIERS]))
+            if f.identity and not f.success
+            else f
+            for f in outcome.findings
+        ]
+    return outcome
+
+
+#: How many breaking dossiers a failed identity names.
+MAX_DOSSIERS = 20
+
+
+def identity_breaks(con: duckdb.DuckDBPyConnection, schema: str) -> dict[str, list[str]]:
+    """Identity → the dossiers whose own figures break it (``sql/validation/identity_breaks``),
+    each with the windows where it does (``C07 (period 2026-03-19)``)."""
+    con.execute(f"set search_path = '{schema},main'")
+    try:
+        rows = con.execute(sql_text("validation/identity_breaks")).fetchall()
+    finally:
+        con.execute("set search_path = 'main'")
+    out: dict[str, list[str]] = {}
+    for identity, code, windows in rows:
+        out.setdefault(identity, []).append(f"{code} ({', '.join(windows[:3])})")
+    return out

@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pipelines.data_warnings import DataWarning
 from pipelines.read.export_time import export_time
 from pipelines.read.header import (
     HeaderMatch,
@@ -26,6 +27,7 @@ from pipelines.read.header import (
 )
 from pipelines.read.sheets import Sheet, csv_sheets, excel_sheets, html_sheets
 from pipelines.read.sniff import FileRefused, is_candidate, sniff_kind
+from pipelines.read.values import settle_values
 from pipelines.vocab import Vocabulary
 
 __all__ = [
@@ -83,6 +85,9 @@ class ReadResult:
     ignored_headers: list[str] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
     personal_columns: int = 0
+    #: what the reader decided about the data (SPEC §8: csv_damaged, error_cell,
+    #: code_normalised), for the run's warnings
+    warnings: list[DataWarning] = field(default_factory=list)
 
 
 def file_hash(path: Path) -> str:
@@ -253,6 +258,7 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
     first_row_number = sheet.first_row + match.data_start
     row_numbers = pa.array(range(first_row_number, first_row_number + data.num_rows), pa.int64())
     out = pa.table({"row_number": row_numbers, **columns}).filter(keep)
+    out, warnings = settle_values(out, vocab, path.name)
     return ReadResult(
         path=path,
         file_hash=digest or file_hash(path),
@@ -268,4 +274,5 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
         ignored_headers=match.ignored,
         ignored_sheets=ignored_sheets,
         personal_columns=len(match.personal),
+        warnings=list(sheet.warnings) + warnings,
     )

@@ -12,13 +12,15 @@ import csv
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from pipelines.data_warnings import DataWarning
 from pipelines.read.sniff import FileRefused
 
 
@@ -29,6 +31,8 @@ class Sheet:
     name: str
     load: Callable[[int | None], pa.Table]
     first_row: int = 1
+    #: what reading the sheet decided about the data (SPEC §8), filled when it is loaded
+    warnings: list[DataWarning] = field(default_factory=list)
 
 
 def _as_table(batch: object) -> pa.Table:
@@ -71,7 +75,10 @@ def excel_sheets(path: Path, kind: str = "xlsx") -> Iterator[Sheet]:
             if not cache:
                 try:
                     sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
-                    cache.append(_as_table(sheet.to_arrow()))
+                    table = _as_table(sheet.to_arrow())
+                    if kind == "xlsx" and isinstance(source, str):
+                        table = _with_error_cells(table, xlsx_error_cells(path, index))
+                    cache.append(table)
                 except Exception as exc:
                     raise FileRefused(
                         f"Không đọc được trang tính số {index + 1} ({_short(exc)}). "
@@ -140,16 +147,98 @@ def csv_sheets(path: Path, head: bytes) -> Iterator[Sheet]:
             auto_detect=False,
             parallel=False,  # quoted line breaks with null padding need the serial reader
             columns={f"c{i}": "VARCHAR" for i in range(width)},
+            # a cell of a column hoso drops may be megabytes long (SPEC §8)
+            max_line_size=MAX_CSV_LINE_BYTES,
         ).to_arrow_table()
 
     cache: list[pa.Table] = []
+    warnings: list[DataWarning] = []
 
     def load(n_rows: int | None) -> pa.Table:
         if not cache:
-            cache.append(_read_csv_table(read, widest))
+            table = _read_csv_table(read, widest)
+            _check_csv_damage(path, table, sep)
+            warnings.extend(_cut_last_record(path, table, sep))
+            cache.append(table)
         return cache[0] if n_rows is None else cache[0].slice(0, n_rows)
 
-    yield Sheet(name="CSV", load=load)
+    yield Sheet(name="CSV", load=load, warnings=warnings)
+
+
+#: The longest CSV record DuckDB reads (its default, 2 MiB, refuses a file for one long cell).
+MAX_CSV_LINE_BYTES = 1 << 26
+
+
+def _check_csv_damage(path: Path, table: pa.Table, sep: str) -> None:
+    """Refuse a CSV whose quotes do not balance (SPEC §8 ``csv_damaged``), naming the line.
+
+    An unbalanced ``"`` makes the reader swallow the following lines into one field. A field
+    may legitimately hold a line break (a note typed on two lines), so a field is damage only
+    when one of its inner lines holds a whole record: as many separators as the widest record
+    has fields, less one.
+    """
+    width = table.num_columns
+    if width < 2:
+        return
+    need = width - 1
+    for j, column in enumerate(table.columns):
+        breaks = pc.fill_null(pc.match_substring_regex(column, r"[\r\n]"), False)
+        if not pc.any(breaks).as_py():
+            continue
+        indices = pc.indices_nonzero(breaks).to_pylist()
+        for i, value in zip(indices, pc.filter(column, breaks).to_pylist(), strict=True):
+            inner = value.splitlines()[1:]
+            swallowed = next((k for k, line in enumerate(inner) if line.count(sep) >= need), None)
+            if swallowed is None:
+                continue
+            line = _line_of(path, inner[swallowed]) - swallowed - 1
+            where = f"dòng {line}" if line > 0 else f"bản ghi thứ {i + 1}"
+            raise FileRefused(
+                f'Tệp CSV hỏng ở {where}: một dấu ngoặc kép (") mở ở ô thứ {j + 1} không được '
+                f"đóng, nên {len(inner)} dòng sau bị gộp vào một ô và sẽ mất hồ sơ. Hãy mở tệp, "
+                f"sửa dấu ngoặc kép ở {where} rồi lưu lại, hoặc xuất lại tệp từ hệ thống."
+            )
+
+
+def _line_of(path: Path, text: str) -> int:
+    """The 1-based line of the file where a line ``text`` starts (0 when not found)."""
+    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    data = data.replace("\r\n", "\n").replace("\r", "\n")
+    pos = data.find("\n" + text)
+    return data.count("\n", 0, pos + 1) + 1 if pos >= 0 else 0
+
+
+def _cut_last_record(path: Path, table: pa.Table, sep: str) -> list[DataWarning]:
+    """A warning when the file ends inside its last record (an interrupted download): an open
+    quote, or fewer fields than the widest record. The record is read as it is."""
+    size = path.stat().st_size
+    if size == 0 or table.num_rows == 0:
+        return []
+    with path.open("rb") as f:
+        f.seek(max(0, size - 65536))
+        tail = f.read()
+    if tail.endswith((b"\n", b"\r")):
+        return []
+    last = tail.decode("utf-8", errors="replace").replace("\r", "\n").rsplit("\n", 1)[-1]
+    try:
+        fields = next(csv.reader([last], delimiter=sep, strict=True), [])
+        cut = len(fields) < table.num_columns
+    except csv.Error:
+        cut = True
+    if not cut:
+        return []
+    with path.open("rb") as f:
+        line = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b"")) + 1
+    return [
+        DataWarning.of(
+            "csv_damaged",
+            path.name,
+            f"Bản ghi cuối của tệp (dòng {line}) bị cắt cụt: tệp có thể tải về hoặc xuất chưa "
+            "hết. hoso đọc bản ghi đó như đang có (dòng thiếu ngày hoặc từ sẽ bị loại); hãy "
+            "xuất lại tệp để chắc đủ hồ sơ.",
+            [line],
+        )
+    ]
 
 
 _ENGINE: list[duckdb.DuckDBPyConnection] = []
@@ -322,3 +411,92 @@ def grid_to_table(grid: list[list[str | None]]) -> pa.Table:
 def _short(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:160]
+
+
+# --- Excel error cells (xlsx): the reader reads them as empty ---------------------------------
+
+_CELL_OPEN = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.DOTALL)
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+_VALUE = re.compile(rb"<v>([^<]*)</v>")
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>(.*?)</f>)", re.DOTALL)
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def xlsx_error_cells(path: Path, index: int) -> dict[tuple[int, int], str]:
+    """(0-based row, 0-based column) → text of the error cells and the formula cells without a
+    cached value of sheet ``index``: ``#N/A`` etc., or ``=formula`` (SPEC §3). The Excel
+    reader returns these as empty cells. Scanned only where the sheet holds such markup."""
+    import html
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            member = _sheet_member(z, index)
+            if member is None:
+                return {}
+            with z.open(member) as f:
+                data = f.read()
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return {}
+    if b't="e"' not in data and b"<f" not in data:
+        return {}
+    dim = re.search(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})', data[:4096])
+    first_col = _col_index(dim.group(1)) if dim else 0
+    out: dict[tuple[int, int], str] = {}
+    for m in _CELL_OPEN.finditer(data):
+        attrs, body = m.group(1), m.group(3) or b""
+        ref = _REF.search(attrs)
+        if ref is None:
+            continue
+        formula = _FORMULA.search(body)
+        value = _VALUE.search(body)
+        if _ERROR_TYPE.search(attrs):
+            text = value.group(1).decode("utf-8", "replace") if value else "#N/A"
+        elif formula is not None and (value is None or not value.group(1).strip()):
+            text = "=" + html.unescape((formula.group(1) or b"").decode("utf-8", "replace"))
+        else:
+            continue
+        out[(int(ref.group(2)) - 1, _col_index(ref.group(1)) - first_col)] = text
+    return out
+
+
+def _sheet_member(z, index: int) -> str | None:
+    """The zip member of the ``index``-th sheet of the workbook (workbook order)."""
+    workbook = z.read("xl/workbook.xml")
+    rels = z.read("xl/_rels/workbook.xml.rels")
+    ids = re.findall(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]+)"', workbook)
+    if index >= len(ids):
+        return None
+    target = re.search(
+        rb'<Relationship\b[^>]*?Id="' + re.escape(ids[index]) + rb'"[^>]*?Target="([^"]+)"', rels
+    ) or re.search(
+        rb'<Relationship\b[^>]*?Target="([^"]+)"[^>]*?Id="' + re.escape(ids[index]) + rb'"', rels
+    )
+    if target is None:
+        return None
+    name = target.group(1).decode()
+    return name.lstrip("/") if name.startswith("/") else "xl/" + name
+
+
+def _with_error_cells(table: pa.Table, cells: dict[tuple[int, int], str]) -> pa.Table:
+    """The sheet's table with the error cells' text where the reader left them empty."""
+    if not cells:
+        return table
+    by_col: dict[int, dict[int, str]] = {}
+    for (r, c), text in cells.items():
+        if 0 <= c < table.num_columns and 0 <= r < table.num_rows:
+            by_col.setdefault(c, {})[r] = text
+    for c, rows in by_col.items():
+        values = table.column(c).to_pylist()
+        for r, text in rows.items():
+            if values[r] is None or values[r] == "":
+                values[r] = text
+        table = table.set_column(c, table.column_names[c], pa.array(values, pa.string()))
+    return table

@@ -66,6 +66,8 @@ class Vocabulary:
     fallbacks: Mapping[str, str] = field(default_factory=dict)
     #: column → its usual header (the first alias), for messages
     labels: Mapping[str, str] = field(default_factory=dict)
+    #: due-date words that mean no due date (*Không quy định*), keyed
+    no_due_words: tuple[str, ...] = field(default=())
 
     def column_for(self, header: object) -> str | None:
         """Canonical column (or ``personal``/``ignored``) of a raw header, None if unknown."""
@@ -142,4 +144,5 @@ def load_vocabulary(
             spec["fallback_for"]: c for c, spec in columns.items() if "fallback_for" in spec
         },
         labels={c: spec["headers"][0] for c, spec in columns.items() if spec["headers"]},
+        no_due_words=tuple(normalize_key(w) for w in layout.get("no_due_date", ())),
     )

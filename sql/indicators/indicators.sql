@@ -9,6 +9,8 @@
 --   resolved      handled, a ≤ F ≤ b                 pending       handled, (F none or F > b)
 --   early         resolved, not withdrawn, F < D     on_time       resolved, F = D / D none / withdrawn
 --   overdue       resolved, not withdrawn, F > D     pending_overdue pending, not awaiting, D < b
+--   pending_within pending, (awaiting, or D none, or D ≥ b)
+-- Each figure by its own rule: the identities of SPEC §6 are checks that can fail.
 -- Refused dossiers count only in `refused` (by R).
 --
 -- Counted in two steps instead of joining every dossier to every window (10M dossiers × 15
@@ -126,6 +128,7 @@ fine as materialized (
             where not is_refused and not is_withdrawn and finished_date > due_date
         ) as n_overdue,
         count(*) filter (where not is_refused and not is_awaiting) as n_not_awaiting,
+        count(*) filter (where not is_refused and is_awaiting) as n_awaiting,
         count(*) filter (where not is_refused and is_withdrawn) as n_withdrawn,
         count(*) filter (where not is_refused and is_digitized) as n_digitized,
         count(*) filter (where not is_refused and is_digitized is not null) as n_digitized_known,
@@ -133,6 +136,38 @@ fine as materialized (
         count(*) filter (where not is_refused and has_e_result is not null) as n_e_result_known
     from classified
     group by all
+),
+
+-- SPEC §3: names that differ only by case are one group, shown in their most frequent spelling
+-- (ties: the first spelling in text order)
+spellings as (
+    select 'unit' as kind, unit_value as spelling, sum(n_rows) as n from fine group by all
+    union all
+    select 'sector', sector_value, sum(n_rows) from fine group by all
+    union all
+    select 'procedure', procedure_value, sum(n_rows) from fine group by all
+),
+
+shown as (
+    select
+        kind,
+        spelling,
+        first_value(spelling) over (
+            partition by kind, name_key(spelling) order by n desc, spelling
+        ) as shown_value
+    from spellings
+),
+
+fine_shown as (
+    select
+        u.shown_value as unit_value,
+        s.shown_value as sector_value,
+        p.shown_value as procedure_value,
+        fine.* exclude (unit_value, sector_value, procedure_value)
+    from fine
+    inner join shown as u on u.kind = 'unit' and u.spelling = fine.unit_value
+    inner join shown as s on s.kind = 'sector' and s.spelling = fine.sector_value
+    inner join shown as p on p.kind = 'procedure' and p.spelling = fine.procedure_value
 ),
 
 cells as materialized (
@@ -157,12 +192,13 @@ cells as materialized (
         sum(n_on_time) as n_on_time,
         sum(n_overdue) as n_overdue,
         sum(n_not_awaiting) as n_not_awaiting,
+        sum(n_awaiting) as n_awaiting,
         sum(n_withdrawn) as n_withdrawn,
         sum(n_digitized) as n_digitized,
         sum(n_digitized_known) as n_digitized_known,
         sum(n_e_result) as n_e_result,
         sum(n_e_result_known) as n_e_result_known
-    from fine
+    from fine_shown
     group by grouping sets (
         (r_bucket, f_bucket, d_bucket),
         (unit_value, r_bucket, f_bucket, d_bucket),
@@ -179,13 +215,14 @@ per_window as (
         coalesce(c.group_by, 'all') as group_by,
         coalesce(c.group_value, '') as group_value,
         c.n_rows, c.n, c.n_refused, c.n_online, c.n_direct, c.n_postal, c.n_early, c.n_on_time,
-        c.n_overdue, c.n_not_awaiting, c.n_withdrawn, c.n_digitized, c.n_digitized_known,
+        c.n_overdue, c.n_not_awaiting, c.n_awaiting, c.n_withdrawn, c.n_digitized, c.n_digitized_known,
         c.n_e_result, c.n_e_result_known,
         c.r_bucket >= w.b_from as in_window, -- and r_bucket < b_after, by the join
         c.r_bucket < w.b_from and (c.f_bucket is null or c.f_bucket >= w.b_from) as from_before,
         c.f_bucket >= w.b_from and c.f_bucket < w.b_after as f_in_window,
         c.f_bucket is null or c.f_bucket >= w.b_after as f_after,
-        c.d_bucket < w.b_to as due_before_to
+        c.d_bucket < w.b_to as due_before_to,
+        c.d_bucket is null or c.d_bucket >= w.b_to as due_none_or_from_to
     from window_buckets as w
     -- left join: a window with no dossier still gets its `all` row, with zeros
     left join cells as c on c.r_bucket < w.b_after
@@ -214,6 +251,11 @@ grouped as (
         sum(n_not_awaiting) filter (
             where (in_window or from_before) and f_after and due_before_to
         ) as pending_overdue,
+        coalesce(sum(n) filter (
+            where (in_window or from_before) and f_after and due_none_or_from_to
+        ), 0) + coalesce(sum(n_awaiting) filter (
+            where (in_window or from_before) and f_after and due_before_to
+        ), 0) as pending_within,
         sum(n_withdrawn) filter (where (in_window or from_before) and f_in_window) as withdrawn,
         sum(n_refused) filter (where in_window) as refused,
         sum(n_digitized) filter (where in_window) as digitized,
@@ -245,7 +287,7 @@ final as (
         cast(coalesce(resolved_on_time, 0) as bigint) as resolved_on_time,
         cast(coalesce(resolved_overdue, 0) as bigint) as resolved_overdue,
         cast(coalesce(pending, 0) as bigint) as pending,
-        cast(coalesce(pending, 0) - coalesce(pending_overdue, 0) as bigint) as pending_within,
+        cast(pending_within as bigint) as pending_within,
         cast(coalesce(pending_overdue, 0) as bigint) as pending_overdue,
         cast(coalesce(withdrawn, 0) as bigint) as withdrawn,
         cast(coalesce(refused, 0) as bigint) as refused,

@@ -6,6 +6,9 @@
 -- (export_time_rule = 'file_mtime') never moves a dossier backwards: when its row would win
 -- but has no result (no result date, not finished/withdrawn) while another row of the dossier
 -- has one, the latest row with a result wins instead (warned: sql/checks/mtime_held.sql).
+-- A result date before the reception date (F < R, a typing slip) counts as resolved the day it
+-- was received: finished_date = received_date (SPEC §8 result_before_reception; the warning is
+-- pipelines/row_checks.py). finished_at keeps the exported time.
 -- $everything: all dossiers; otherwise only those listed in the temporary table changed_codes
 -- (the dossiers of newly loaded files: pipelines.transform.update_dossiers).
 
@@ -55,7 +58,11 @@ final as (
         finished_at,
         cast(received_at as date) as received_date,
         cast(due_at as date) as due_date,
-        cast(finished_at as date) as finished_date,
+        case
+            when cast(finished_at as date) < cast(received_at as date)
+                then cast(received_at as date)
+            else cast(finished_at as date)
+        end as finished_date,
         is_digitized,
         has_e_result,
         export_at as state_at,

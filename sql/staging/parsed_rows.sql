@@ -4,6 +4,11 @@
 -- vocab_flags. Output: canonical typed values, and `problems`, the list of reasons the row is
 -- rejected (empty = the row is loaded). SPEC §3. Names keep their text with every run of
 -- white space (line breaks from wrapped cells included) turned into one space.
+-- The dossier code comes normalised by the reader (pipelines/read: NFC, invisible characters,
+-- dashes, no-break spaces); here it is trimmed and upper-cased. An Excel error value
+-- (is_excel_error) in the code, channel, status, flag or a date column rejects the row naming
+-- the value (label columns are blanked and warned by the reader). An empty-date placeholder
+-- (is_date_placeholder) is empty in an optional date column and an error in received_at.
 
 with
 
@@ -26,10 +31,11 @@ keyed as (
         channel as channel_text,
         online_flag as online_text,
         status as status_text,
-        due_at as due_text,
-        extended_due_at as extended_due_text,
-        finished_at as finished_text,
-        returned_at as returned_text,
+        optional_date(due_at) as due_text,
+        optional_date(extended_due_at) as extended_due_text,
+        optional_date(finished_at) as finished_text,
+        optional_date(returned_at) as returned_text,
+        dossier_code as code_text,
         is_digitized as digitized_text,
         has_e_result as e_result_text
     from incoming
@@ -118,42 +124,52 @@ checked as (
         *,
         list_filter([
             case when coalesce(dossier_code, '') = ''
-                then {'problem': 'missing', 'column_name': 'dossier_code', 'value': null} end,
+                then {'problem': 'missing', 'column_name': 'dossier_code', 'value': null}
+            when maybe_excel_error(code_text)
+                then {'problem': 'excel_error', 'column_name': 'dossier_code',
+                      'value': code_text} end,
             case when coalesce(trim(received_text), '') = ''
                 then {'problem': 'missing', 'column_name': received_column, 'value': null}
-            when received_ts is null
+            when maybe_excel_error(received_text)
+                then {'problem': 'excel_error', 'column_name': received_column,
+                      'value': received_text}
+            when received_ts is null or maybe_date_placeholder(received_text)
                 then {'problem': 'invalid_date', 'column_name': received_column,
                       'value': received_text} end,
             case when channel_text is not null and trim(channel_text) = ''
                 then {'problem': 'missing', 'column_name': 'channel', 'value': null}
+            when maybe_excel_error(channel_text) or maybe_excel_error(online_text)
+                then {'problem': 'excel_error', 'column_name': 'channel',
+                      'value': coalesce(channel_text, online_text)}
             when channel_text is not null and channel_word is null
                 then {'problem': 'unknown_word', 'column_name': 'channel', 'value': channel_text}
             when channel_text is null and trim(online_text) <> '' and online_value is null
                 then {'problem': 'unknown_word', 'column_name': 'online_flag',
                       'value': online_text} end,
-            case when coalesce(trim(status_text), '') <> '' and status_word is null
+            case when maybe_excel_error(status_text)
+                then {'problem': 'excel_error', 'column_name': 'status', 'value': status_text}
+            when coalesce(trim(status_text), '') <> '' and status_word is null
                 then {'problem': 'unknown_word', 'column_name': 'status', 'value': status_text}
             end,
-            case when coalesce(trim(due_text), '') <> '' and due_ts is null
-                then {'problem': 'invalid_date', 'column_name': 'due_at', 'value': due_text} end,
-            case when coalesce(trim(extended_due_text), '') <> '' and extended_due_ts is null
-                then {'problem': 'invalid_date', 'column_name': 'extended_due_at',
-                      'value': extended_due_text} end,
-            case when coalesce(trim(finished_text), '') <> '' and finished_ts is null
-                then {'problem': 'invalid_date', 'column_name': 'finished_at',
-                      'value': finished_text} end,
-            case when coalesce(trim(returned_text), '') <> '' and returned_ts is null
-                then {'problem': 'invalid_date', 'column_name': 'returned_at',
-                      'value': returned_text} end,
+            date_problem(due_text, due_ts, 'due_at'),
+            date_problem(extended_due_text, extended_due_ts, 'extended_due_at'),
+            date_problem(finished_text, finished_ts, 'finished_at'),
+            date_problem(returned_text, returned_ts, 'returned_at'),
             case when status_class in ('finished', 'withdrawn') and finished_at is null
                 and coalesce(trim(finished_text), '') = ''
                 and coalesce(trim(returned_text), '') = ''
                 then {'problem': 'no_result_date', 'column_name': 'status',
                       'value': status_text} end,
-            case when trim(digitized_text) <> '' and digitized_value is null
+            case when maybe_excel_error(digitized_text)
+                then {'problem': 'excel_error', 'column_name': 'is_digitized',
+                      'value': digitized_text}
+            when trim(digitized_text) <> '' and digitized_value is null
                 then {'problem': 'unknown_word', 'column_name': 'is_digitized',
                       'value': digitized_text} end,
-            case when trim(e_result_text) <> '' and e_result_value is null
+            case when maybe_excel_error(e_result_text)
+                then {'problem': 'excel_error', 'column_name': 'has_e_result',
+                      'value': e_result_text}
+            when trim(e_result_text) <> '' and e_result_value is null
                 then {'problem': 'unknown_word', 'column_name': 'has_e_result',
                       'value': e_result_text} end
         ], lambda p: p is not null) as problems

@@ -16,6 +16,7 @@ final as (
         received_date,
         due_date,
         finished_date,
+        cast(finished_at as date) as exported_finished_date,  -- before F = R (SPEC §8)
         cast(state_at as date) as state_date
     from dossiers
     where list_contains($new_files, source_file_hash)

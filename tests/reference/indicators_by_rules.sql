@@ -13,6 +13,7 @@
 --   resolved      handled, from ≤ F ≤ to             pending       handled, (F none or F > to)
 --   early         resolved, not withdrawn, F < D     on_time       resolved, F = D / D none / withdrawn
 --   overdue       resolved, not withdrawn, F > D     pending_overdue pending, not awaiting, D < to
+--   pending_within pending, (awaiting, or D none, or D ≥ to)
 -- Refused dossiers count only in `refused` (by R).
 
 with
@@ -25,14 +26,47 @@ windows as (
     select * from report_windows
 ),
 
+named as (
+    select
+        *,
+        coalesce(unit_name, $unknown_group) as unit_spelling,
+        coalesce(sector_name, $unknown_group) as sector_spelling,
+        coalesce(procedure_name, procedure_code, $unknown_group) as procedure_spelling
+    from dossiers
+),
+
+-- names that differ only by case are one group, shown in their most frequent spelling (ties:
+-- the first in text order)
+spellings as (
+    select 'unit' as kind, unit_spelling as spelling, count(*) as n from named group by all
+    union all
+    select 'sector', sector_spelling, count(*) from named group by all
+    union all
+    select 'procedure', procedure_spelling, count(*) from named group by all
+),
+
+shown as (
+    select
+        s.kind,
+        s.spelling,
+        (
+            select t.spelling
+            from spellings as t
+            where t.kind = s.kind and lower(t.spelling) = lower(s.spelling)
+            order by t.n desc, t.spelling
+            limit 1
+        ) as shown_value
+    from spellings as s
+),
+
 per_window as (
     select
         w."window",
         w.from_date,
         w.to_date,
-        coalesce(d.unit_name, $unknown_group) as unit_value,
-        coalesce(d.sector_name, $unknown_group) as sector_value,
-        coalesce(d.procedure_name, d.procedure_code, $unknown_group) as procedure_value,
+        u.shown_value as unit_value,
+        s.shown_value as sector_value,
+        p.shown_value as procedure_value,
         d.channel,
         d.status_class,
         d.status_class = 'refused' as is_refused,
@@ -47,7 +81,10 @@ per_window as (
         d.dossier_code is not null as is_dossier
     from windows as w
     -- left join: a window with no dossier still gets its `all` row, with zeros
-    left join dossiers as d on d.received_date <= w.to_date
+    left join named as d on d.received_date <= w.to_date
+    left join shown as u on u.kind = 'unit' and u.spelling = d.unit_spelling
+    left join shown as s on s.kind = 'sector' and s.spelling = d.sector_spelling
+    left join shown as p on p.kind = 'procedure' and p.spelling = d.procedure_spelling
 ),
 
 flags as (
@@ -95,6 +132,11 @@ counted as (
         coalesce(
             is_pending and status_class <> 'awaiting_supplement' and due_date < to_date, false
         )::int as pending_overdue,
+        coalesce(
+            is_pending
+            and (status_class = 'awaiting_supplement' or due_date is null or due_date >= to_date),
+            false
+        )::int as pending_within,
         coalesce(is_resolved and is_withdrawn, false)::int as withdrawn,
         coalesce(is_refused and in_window, false)::int as refused,
         coalesce(is_new and is_digitized, false)::int as digitized,
@@ -128,7 +170,7 @@ grouped as (
         sum(resolved_on_time) as resolved_on_time,
         sum(resolved_overdue) as resolved_overdue,
         sum(pending) as pending,
-        sum(pending) - sum(pending_overdue) as pending_within,
+        sum(pending_within) as pending_within,
         sum(pending_overdue) as pending_overdue,
         sum(withdrawn) as withdrawn,
         sum(refused) as refused,

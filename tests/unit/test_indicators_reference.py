@@ -43,9 +43,10 @@ def a_dossier(draw, code: int) -> dict:
         "finished_at": None if finished is None else _day(finished) + " 16:00",
         "is_digitized": draw(flag),
         "has_e_result": draw(flag),
-        "unit_name": draw(st.sampled_from(["U1", "U2", None])),
-        "sector_name": draw(st.sampled_from(["S1", "S2", "S3", None])),
-        "procedure_name": draw(st.sampled_from(["P1", "P2", None])),
+        # names written in several cases: one group each, in the most frequent spelling
+        "unit_name": draw(st.sampled_from(["U1", "u1", "U2", "Xã A", "xã a", "XÃ A", None])),
+        "sector_name": draw(st.sampled_from(["S1", "S2", "s2", "S3", None])),
+        "procedure_name": draw(st.sampled_from(["P1", "p1", "P2", None])),
     }
 
 

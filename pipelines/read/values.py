@@ -1,0 +1,127 @@
+"""Cell values the reader settles before the SQL sees them (SPEC §3), columnar (Arrow).
+
+- dossier codes normalised in one place for every file kind: NFC, zero-width characters
+  (U+200B–U+200D, U+2060, U+FEFF) removed, no-break spaces as spaces, Unicode dashes
+  (U+2010–U+2015, U+2212) as ``-``; the SQL then trims and upper-cases them;
+- Excel error values in a label column (unit, sector, procedure) blanked: the label is unknown,
+  and the row is warned (``error_cell``); elsewhere they stay, and the SQL rejects the row
+  naming the value (``is_excel_error`` in ``sql/staging/macros.sql``);
+- due-date words meaning "no due date" (*Không quy định*, vocabulary data) blanked.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.data_warnings import DataWarning
+from pipelines.read.header import label_mask
+from pipelines.vocab import Vocabulary
+
+#: Excel error values, and a formula without a cached value (passed on as its text, '=…').
+#: The same list as the SQL macro ``is_excel_error``.
+EXCEL_ERROR = r"\s*(#(N/A|VALUE!|REF!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA)|=.*)\s*"
+_EXCEL_ERROR = re.compile(EXCEL_ERROR, re.IGNORECASE | re.DOTALL)
+
+_ZERO_WIDTH = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
+_DASHES = r"[\x{2010}-\x{2015}\x{2212}]"
+_NO_BREAK_SPACES = r"[\x{00A0}\x{202F}\x{2007}]"
+_ODD_CODE_CHARS = (
+    r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}\x{2010}-\x{2015}\x{2212}\x{00A0}\x{202F}\x{2007}]"
+)
+
+LABEL_COLUMNS = ("procedure_code", "procedure_name", "sector_name", "unit_name")
+NO_DUE_COLUMNS = ("due_at", "extended_due_at")
+
+
+def is_excel_error(text: str | None) -> bool:
+    """Whether a cell's text is an Excel error value or a formula without a value."""
+    return text is not None and _EXCEL_ERROR.fullmatch(text) is not None
+
+
+def normalise_codes(codes: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Dossier codes as one identity (SPEC §3), before trimming and upper-casing in SQL."""
+    out = pc.replace_substring_regex(codes, _ZERO_WIDTH, "")
+    out = pc.replace_substring_regex(out, _NO_BREAK_SPACES, " ")
+    return pc.replace_substring_regex(out, _DASHES, "-")
+
+
+def _error_mask(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    candidates = pc.or_(
+        pc.match_substring(arr, "#"), pc.starts_with(pc.utf8_ltrim_whitespace(arr), "=")
+    )
+    mask = pc.and_(
+        pc.fill_null(candidates, False),
+        pc.fill_null(pc.match_substring_regex(arr, "(?is)^" + EXCEL_ERROR + "$"), False),
+    )
+    return mask
+
+
+def settle_values(
+    rows: pa.Table, vocab: Vocabulary, file: str
+) -> tuple[pa.Table, list[DataWarning]]:
+    """The reader's rows with codes normalised, error labels and no-due words blanked; the
+    warnings (``code_normalised``, ``error_cell``) with row numbers or codes as examples."""
+    warnings: list[DataWarning] = []
+    row_numbers = rows.column("row_number")
+
+    codes = rows.column("dossier_code")
+    odd = pc.fill_null(pc.match_substring_regex(codes, _ODD_CODE_CHARS), False)
+    if pc.any(odd).as_py():
+        codes = normalise_codes(codes)
+        changed = pc.filter(codes, odd)
+        shown = sorted({str(c).strip().upper() for c in changed.to_pylist()})
+        warnings.append(
+            DataWarning.of(
+                "code_normalised",
+                file,
+                f"{len(changed)} dòng có mã hồ sơ viết kèm ký tự ẩn, dấu gạch khác (–, ‐, −) "
+                "hoặc dấu cách không ngắt: hoso chuẩn hóa mã, nên mã này là một hồ sơ với mã "
+                "viết thường ở mọi tệp.",
+                shown,
+                count=len(changed),
+            )
+        )
+        rows = rows.set_column(rows.schema.get_field_index("dossier_code"), "dossier_code", codes)
+
+    bad_rows: dict[str, list[int]] = {}
+    for name in LABEL_COLUMNS:
+        arr = rows.column(name)
+        if arr.null_count == len(arr):
+            continue
+        mask = _error_mask(arr)
+        if not pc.any(mask).as_py():
+            continue
+        for value, row in zip(
+            pc.filter(arr, mask).to_pylist(), pc.filter(row_numbers, mask).to_pylist(), strict=True
+        ):
+            bad_rows.setdefault(value.strip()[:40], []).append(row)
+        rows = rows.set_column(
+            rows.schema.get_field_index(name), name, pc.if_else(mask, pa.scalar(""), arr)
+        )
+    for value, numbers in sorted(bad_rows.items()):
+        warnings.append(
+            DataWarning.of(
+                "error_cell",
+                file,
+                f"{len(numbers)} dòng có ô lỗi Excel '{value}' ở cột đơn vị, lĩnh vực hoặc thủ "
+                "tục: hồ sơ vẫn được tính, nhóm đó ghi là không xác định. Hãy sửa công thức "
+                "trong tệp hoặc xuất lại (ví dụ là số dòng).",
+                sorted(numbers),
+                count=len(numbers),
+            )
+        )
+
+    if vocab.no_due_words:
+        for name in NO_DUE_COLUMNS:
+            arr = rows.column(name)
+            if arr.null_count == len(arr):
+                continue
+            mask = label_mask(arr, vocab.no_due_words)
+            if pc.any(mask).as_py():
+                rows = rows.set_column(
+                    rows.schema.get_field_index(name), name, pc.if_else(mask, pa.scalar(""), arr)
+                )
+    return rows, warnings
