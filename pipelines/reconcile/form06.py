@@ -202,9 +202,7 @@ def _read_sheet(
     words: Form06Words,
 ) -> FormSheet:
     number_row, first = table
-    title_lines = list(preamble) + [
-        " ".join(v for v in line if v) for line in grid[: max(0, number_row - 3)]
-    ]
+    title_lines = list(preamble) + [" ".join(v for v in line if v) for line in grid[:number_row]]
     window, window_text = title_window(title_lines, words)
     sheet = FormSheet(name=name, window=window, window_text=window_text)
     for r in range(number_row + 1, len(grid)):
