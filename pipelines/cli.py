@@ -7,6 +7,7 @@ hoso status    các lần chạy gần nhất và số liệu đã công bố
 hoso files     các tệp đã nạp (đường dẫn, mã băm, thời điểm xuất, số dòng, lần chạy)
 hoso forget    bỏ một tệp đã nạp nhầm; lần chạy sau tính lại như chưa từng nạp
 hoso serve     chạy theo lịch hằng đêm (Prefect), có giao diện web
+hoso doi-chieu đối chiếu biểu số 06 của hệ thống với số liệu hoso, từng ô
 """
 
 from __future__ import annotations
@@ -503,6 +504,74 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(settings, config=args.config, cron=args.cron, port=args.port, host=args.host)
 
 
+# --- doi-chieu ------------------------------------------------------------------------------
+
+EXIT_DIFFER = 4
+
+
+def cmd_doi_chieu(args: argparse.Namespace) -> int:
+    """Reconcile a system's form 06 with hoso's figures: 0 agree, 4 differ, 2 not a form 06."""
+    from pipelines.periods import PeriodError, parse_period
+    from pipelines.settings import SettingsError, load_settings
+
+    if args.period and (args.date_from or args.date_to):
+        return _fail("Dùng --period hoặc --from/--to, không dùng cả hai.")
+    if bool(args.date_from) != bool(args.date_to):
+        return _fail("Cần cả --from và --to (hoặc dùng --period, ví dụ --period 2026-04).")
+    asked = (args.date_from, args.date_to) if args.date_from else None
+    if args.period:
+        try:
+            chosen = parse_period(args.period)
+        except PeriodError as exc:
+            return _fail(str(exc))
+        asked = (chosen.from_date, chosen.to_date)
+    if asked and asked[0] > asked[1]:
+        return _fail("--from phải trước hoặc bằng --to.")
+    if not args.file.is_file():
+        return _fail(f"Không tìm thấy tệp {args.file}.")
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        return _fail(str(exc))
+
+    from pipelines.reconcile import OUTPUT_NAME, HosoDataError, NotForm06, reconcile
+    from pipelines.reconcile.output import summary_lines, write_reconciliation
+
+    database = Path(args.db) if args.db else settings.database
+    try:
+        result = reconcile(args.file, database, asked)
+    except NotForm06 as exc:
+        return _fail(f"{args.file.name}: {exc}")
+    except HosoDataError as exc:
+        return _fail(str(exc))
+    except Exception as exc:
+        log = log_unexpected(exc, database)
+        return _fail(
+            f"Đối chiếu dừng vì lỗi không mong đợi ({type(exc).__name__}). Chi tiết kỹ thuật đã "
+            f"ghi vào {log}; hãy gửi tệp đó cho người phụ trách kỹ thuật.",
+            EXIT_NOT_PUBLISHED,
+        )
+    target = (args.out or Path.cwd()) / OUTPUT_NAME
+    for line in summary_lines(result):
+        _say(line)
+    try:
+        write_reconciliation(result, target)
+    except OSError as exc:
+        _say()
+        _fail(
+            f"Không ghi được {target} ({exc.strerror or exc}). Nếu tệp đang mở trong Excel, "
+            "hãy đóng lại rồi chạy lại."
+        )
+    else:
+        _say()
+        _say(f"Đã ghi bảng đối chiếu: {target}")
+    if result.agrees:
+        _say("Kết luận: biểu của hệ thống KHỚP với số liệu hoso.")
+        return 0
+    _say("Kết luận: biểu của hệ thống CHÊNH LỆCH với số liệu hoso (mã thoát 4).")
+    return EXIT_DIFFER
+
+
 # --- parser: argparse in Vietnamese ----------------------------------------------------------
 
 #: argparse's own messages (its gettext msgids) in Vietnamese. Applied by VietnameseParser to
@@ -748,6 +817,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="địa chỉ máy chủ Prefect lắng nghe; 0.0.0.0 để máy khác trong mạng mở được giao diện",
     )
     serve.set_defaults(func=cmd_serve)
+
+    rec = sub.add_parser(
+        "doi-chieu",
+        help="đối chiếu biểu số 06 của hệ thống với số liệu hoso, từng ô",
+        description="Đọc biểu số 06/VPCP/KSTT tải từ hệ thống (xlsx, xls hoặc HTML), so từng "
+        "ô với số liệu hoso cùng kỳ, liệt kê các hồ sơ đứng sau mỗi ô chênh lệch và nguyên "
+        "nhân thường gặp; ghi doi-chieu.xlsx. Kỳ lấy từ tiêu đề biểu nếu không chỉ rõ. "
+        "Mã thoát: 0 khớp; 4 có chênh lệch; 2 tệp không phải biểu 06 hoặc sai cách dùng.",
+    )
+    rec.add_argument("file", type=Path, help="tệp biểu số 06 tải từ hệ thống")
+    rec.add_argument("--from", dest="date_from", type=_iso_date, help="đầu kỳ YYYY-MM-DD")
+    rec.add_argument("--to", dest="date_to", type=_iso_date, help="cuối kỳ YYYY-MM-DD")
+    rec.add_argument("--period", help="kỳ chuẩn thay cho --from/--to: 2026-04, 2026-Q1 …")
+    rec.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    rec.add_argument(
+        "--out", type=Path, help="thư mục ghi doi-chieu.xlsx (mặc định: thư mục hiện tại)"
+    )
+    rec.set_defaults(func=cmd_doi_chieu)
     return parser
 
 

@@ -82,17 +82,18 @@ OVERDUE_SHEET = "Hồ sơ quá hạn"
 INDICATORS_SHEET = "Chỉ số"
 
 FORM_CODE = "Biểu số 06/VPCP/KSTT"
-FORM_BASIS = "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP"
+FORM_BASIS = "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020"
+FORM_UNIT_OF_COUNT = "Đơn vị tính: Số hồ sơ TTHC"
 FORM_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC"
 TOTAL_LABEL = "Tổng cộng"
 
 #: Form 06 header: (cell range, text), rows 5–7 of the form sheet.
 FORM_HEADER: tuple[tuple[str, str], ...] = (
     ("A5:A7", "STT"),
-    ("B5:B7", "Lĩnh vực"),
+    ("B5:B7", "Lĩnh vực, công việc giải quyết theo cấp"),
     ("C5:F5", "Số hồ sơ nhận giải quyết"),
     ("C6:C7", "Tổng số"),
-    ("D6:E6", "Trong kỳ"),
+    ("D6:E6", "Trong đó"),
     ("D7", "Trực tuyến"),
     ("E7", "Trực tiếp và dịch vụ bưu chính"),
     ("F6:F7", "Từ kỳ trước"),
@@ -345,6 +346,11 @@ def _window_text(row: pd.Series) -> str:
     return f"từ ngày {format_date_vi(row['from_date'])} đến ngày {format_date_vi(row['to_date'])}"
 
 
+def _form_window_text(row: pd.Series) -> str:
+    """The window as the circular writes it: ``(Từ ngày dd/mm/yyyy đến ngày dd/mm/yyyy)``."""
+    return f"(Từ ngày {format_date_vi(row['from_date'])} đến ngày {format_date_vi(row['to_date'])})"
+
+
 # --- form 06 --------------------------------------------------------------------------------
 
 
@@ -364,10 +370,10 @@ def _write_form06(
     _merge(ws, "A1:C1", FORM_CODE).font = bold
     _merge(ws, "A2:C2", FORM_BASIS).font = italic
     _merge(ws, "D1:J1", FORM_TITLE).font = Font(name=_FORM_FONT, size=13, bold=True)
-    _merge(ws, "D2:J2", f"{WINDOW_LABELS[window]}: {_window_text(total)}").font = bold
+    _merge(ws, "D2:J2", f"{WINDOW_LABELS[window]} {_form_window_text(total)}").font = bold
     unit = " ".join(unit_name.split()) if unit_name and unit_name.strip() else "…………"
     _merge(ws, "K1:M2", f"Đơn vị báo cáo: {unit}").font = font
-    _merge(ws, "K3:M3", "Đơn vị tính: Số hồ sơ TTHC").font = italic
+    _merge(ws, "K3:M3", FORM_UNIT_OF_COUNT).font = italic
     for ref in ("A1", "A2", "D1", "D2", "K1"):
         ws[ref].alignment = _CENTER
     ws["K3"].alignment = Alignment(horizontal="right")

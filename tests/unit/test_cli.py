@@ -7,7 +7,7 @@ import pytest
 from pipelines.cli import build_parser, main
 from tests.support import REPO
 
-COMMANDS = ("run", "check", "periods", "status", "serve", "files", "forget")
+COMMANDS = ("run", "check", "periods", "status", "serve", "files", "forget", "doi-chieu")
 
 
 def _subcommands():

@@ -213,13 +213,14 @@ def test_sheets_in_order(wb) -> None:
 def test_form_title_and_window(wb) -> None:
     ws = wb["Biểu 06 - Kỳ báo cáo"]
     assert ws["A1"].value == "Biểu số 06/VPCP/KSTT"
-    assert "01/2020/TT-VPCP" in ws["A2"].value
+    assert ws["A2"].value == "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020"
+    assert ws["K3"].value == "Đơn vị tính: Số hồ sơ TTHC"
     assert ws["D1"].value == (
         "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC"
     )
-    assert ws["D2"].value == "Kỳ báo cáo: từ ngày 19/03/2026 đến ngày 16/04/2026"
+    assert ws["D2"].value == "Kỳ báo cáo (Từ ngày 19/03/2026 đến ngày 16/04/2026)"
     assert ws["K1"].value == "Đơn vị báo cáo: UBND xã Xuân Giang"
-    assert wb["Biểu 06 - Lũy kế"]["D2"].value == "Lũy kế: từ ngày 01/07/2025 đến ngày 16/04/2026"
+    assert wb["Biểu 06 - Lũy kế"]["D2"].value == "Lũy kế (Từ ngày 01/07/2025 đến ngày 16/04/2026)"
 
 
 def test_form_header_is_merged_in_three_rows(wb) -> None:
@@ -243,7 +244,8 @@ def test_form_header_is_merged_in_three_rows(wb) -> None:
         "M6:M7",
     } <= merged
     assert ws["C5"].value == "Số hồ sơ nhận giải quyết"
-    assert ws["D6"].value == "Trong kỳ"
+    assert ws["B5"].value == "Lĩnh vực, công việc giải quyết theo cấp"
+    assert ws["D6"].value == "Trong đó"
     assert (ws["D7"].value, ws["E7"].value) == ("Trực tuyến", "Trực tiếp và dịch vụ bưu chính")
     assert ws["G5"].value == "Số hồ sơ đã giải quyết"
     assert ws["K5"].value == "Số hồ sơ đang giải quyết"
