@@ -781,7 +781,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Các tệp đã nạp: đường dẫn, mã băm, thời điểm xuất và cách xác định, số "
         "dòng đã nạp, các lần chạy đã nạp tệp.",
     )
-    files.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    files.add_argument(
+        "--db", type=Path, metavar="TỆP", help=f"tệp cơ sở dữ liệu DuckDB {from_config('database')}"
+    )
     files.set_defaults(func=cmd_files)
 
     forget_cmd = sub.add_parser(
@@ -792,7 +794,9 @@ def build_parser() -> argparse.ArgumentParser:
         "từng nạp.",
     )
     forget_cmd.add_argument("keys", nargs="+", metavar="TỆP|MÃ_BĂM", help="tệp hoặc mã băm")
-    forget_cmd.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    forget_cmd.add_argument(
+        "--db", type=Path, metavar="TỆP", help=f"tệp cơ sở dữ liệu DuckDB {from_config('database')}"
+    )
     forget_cmd.set_defaults(func=cmd_forget)
 
     serve = sub.add_parser(
@@ -826,11 +830,24 @@ def build_parser() -> argparse.ArgumentParser:
         "nhân thường gặp; ghi doi-chieu.xlsx. Kỳ lấy từ tiêu đề biểu nếu không chỉ rõ. "
         "Mã thoát: 0 khớp; 4 có chênh lệch; 2 tệp không phải biểu 06 hoặc sai cách dùng.",
     )
-    rec.add_argument("file", type=Path, help="tệp biểu số 06 tải từ hệ thống")
-    rec.add_argument("--from", dest="date_from", type=_iso_date, help="đầu kỳ YYYY-MM-DD")
-    rec.add_argument("--to", dest="date_to", type=_iso_date, help="cuối kỳ YYYY-MM-DD")
-    rec.add_argument("--period", help="kỳ chuẩn thay cho --from/--to: 2026-04, 2026-Q1 …")
-    rec.add_argument("--db", type=Path, help="tệp cơ sở dữ liệu DuckDB")
+    rec.add_argument("file", type=Path, metavar="TỆP", help="tệp biểu số 06 tải từ hệ thống")
+    title = "(mặc định: kỳ ghi trong tiêu đề biểu)"
+    rec.add_argument(
+        "--from",
+        dest="date_from",
+        type=_iso_date,
+        metavar="NGÀY",
+        help=f"đầu kỳ YYYY-MM-DD {title}",
+    )
+    rec.add_argument(
+        "--to", dest="date_to", type=_iso_date, metavar="NGÀY", help=f"cuối kỳ YYYY-MM-DD {title}"
+    )
+    rec.add_argument(
+        "--period", metavar="KỲ", help=f"kỳ chuẩn thay cho --from/--to: 2026-04, 2026-Q1 … {title}"
+    )
+    rec.add_argument(
+        "--db", type=Path, metavar="TỆP", help=f"tệp cơ sở dữ liệu DuckDB {from_config('database')}"
+    )
     rec.add_argument(
         "--out", type=Path, help="thư mục ghi doi-chieu.xlsx (mặc định: thư mục hiện tại)"
     )
