@@ -33,7 +33,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: the repository root holds tests/exports
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.exports import Cell, SheetSpec, write_csv
+from tests.exports import NATIONAL_HEADERS, Cell, SheetSpec, write_csv
 
 SEED = 20260416
 N_DOSSIERS = 600
@@ -1391,23 +1391,8 @@ def write_semicolon(path: Path, rows: list[Row]) -> list[Canonical]:
 
 
 def write_sync(path: Path, rows: list[Row]) -> list[Canonical]:
-    headers = [
-        "MaHoSo",
-        "MaTTHC",
-        "TenTTHC",
-        "TenLinhVuc",
-        "DonViXuLy",
-        "KenhThucHien",
-        "NgayNopHoSo",
-        "NgayTiepNhan",
-        "NgayHenTra",
-        "NgayKetThucXuLy",
-        "TrangThaiHoSo",
-        "HoSoCoThanhPhanSoHoa",
-        "ChuHoSo",
-        "SoGiayToChuHoSo",
-        "SoDienThoai",
-    ]
+    # the national sync field names, without the return date (NgayTra) this portal leaves out
+    headers = [h for h in NATIONAL_HEADERS if h != "NgayTra"]
     grid: list[list[Cell]] = [headers]
     out = []
     for row in rows:
