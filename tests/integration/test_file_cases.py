@@ -143,7 +143,12 @@ def test_an_old_export_copied_in_today_never_moves_a_dossier_backwards(tmp_path)
     assert rules["ban cu gui lai.xlsx"] == "file_mtime"
     assert published(tmp_path).equals(published(tmp_path, "alone"))
     [w] = codes_of(result, "export_time_from_mtime")
-    finished = sorted(r["Mã hồ sơ"] for r in rows if r["Ngày có kết quả"] is not None)
+    # a result date, or a final status without one (refused)
+    finished = sorted(
+        r["Mã hồ sơ"]
+        for r in rows
+        if r["Ngày có kết quả"] is not None or r["Trạng thái"] == "Từ chối"
+    )
     assert w["file"] == "ban cu gui lai.xlsx" and sorted(w["examples"]) == finished
     assert w["count"] == len(finished) > 0
 
