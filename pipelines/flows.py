@@ -267,11 +267,12 @@ def _run(
         summary.files_ignored = [summary.name_of(p) for p in ignored]
         logger.info("%d tệp cần đọc, %d tệp bỏ qua", len(paths), len(ignored))
         progress.start(len(paths))
-        # byte-identical copies in this run: the first by path is read, the others skipped
+        # byte-identical copies in this run: one is read (the oldest, and among equally old
+        # the shortest name: a copy's name adds " (1)", "- Copy"), the others are skipped
         digests = ingest.hash_files(paths)
         first_of: dict[str, str] = {}
         to_read: list[Path] = []
-        for path in paths:
+        for path in sorted(paths, key=lambda p: ingest.original_first(p, settings.exports)):
             digest = digests.get(path)
             if digest is not None and digest not in known and digest in first_of:
                 progress.file_done(path.name)

@@ -77,6 +77,16 @@ def _resolved(path: Path) -> Path:
         return path.absolute()
 
 
+def original_first(path: Path, folder: Path) -> tuple[float, int, str]:
+    """Sort key among byte-identical copies: the oldest first, then the shortest name."""
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        mtime = float("inf")
+    name = relative_name(path, folder)
+    return (mtime, len(name), name)
+
+
 def hash_files(paths: Iterable[Path]) -> dict[Path, str]:
     """The content hash of each readable file (unreadable ones are left to :func:`read_one`)."""
     digests: dict[Path, str] = {}

@@ -4,8 +4,9 @@
 -- the result does not depend on the order in which files were loaded (the conflict is warned:
 -- sql/checks/snapshot_conflicts.sql). A file whose export time is only its modification time
 -- (export_time_rule = 'file_mtime') never moves a dossier backwards: when its row would win
--- but has no result (no result date, not finished/withdrawn) while another row of the dossier
--- has one, the latest row with a result wins instead (warned: sql/checks/mtime_held.sql).
+-- but has no result (no result date and not in a final state: finished, withdrawn, refused)
+-- while another row of the dossier has one, the latest row with a result wins instead
+-- (warned: sql/checks/mtime_held.sql).
 -- A result date before the reception date (F < R, a typing slip) counts as resolved the day it
 -- was received: finished_date = received_date (SPEC §8 result_before_reception; the warning is
 -- pipelines/row_checks.py). finished_at keeps the exported time.
@@ -20,7 +21,7 @@ snapshots as (
         files.export_at,
         files.export_time_rule = 'file_mtime' as from_mtime,
         snapshot_rows.finished_at is not null
-            or snapshot_rows.status_class in ('finished', 'withdrawn') as has_result
+            or snapshot_rows.status_class in ('finished', 'withdrawn', 'refused') as has_result
     from snapshot_rows
     inner join files using (file_hash)
     where $everything or dossier_code in (select dossier_code from changed_codes)

@@ -132,8 +132,16 @@ def test_an_old_export_copied_in_today_never_moves_a_dossier_backwards(tmp_path)
 
     exports = tmp_path / "exports"
     _export(exports, "danh_sach", rows)
+
     # the same dossiers, an older state (no results yet), no date in name or title, newest mtime
-    old_state = [r | {"Ngày có kết quả": None, "Trạng thái": "Đang xử lý"} for r in rows]
+    def had_result(r):  # a result date, or a final status without one (refused)
+        return r["Ngày có kết quả"] is not None or r["Trạng thái"] == "Từ chối"
+
+    # other dossiers are as in the newer export: only lost results are judged (SPEC §5)
+    old_state = [
+        r | {"Ngày có kết quả": None, "Trạng thái": "Đang xử lý"} if had_result(r) else r
+        for r in rows
+    ]
     old = _export(exports, "ban cu gui lai", old_state, title=["DANH SÁCH HỒ SƠ"])
     later = datetime.now().timestamp() + 3600
     os.utime(old, (later, later))
@@ -143,7 +151,7 @@ def test_an_old_export_copied_in_today_never_moves_a_dossier_backwards(tmp_path)
     assert rules["ban cu gui lai.xlsx"] == "file_mtime"
     assert published(tmp_path).equals(published(tmp_path, "alone"))
     [w] = codes_of(result, "export_time_from_mtime")
-    finished = sorted(r["Mã hồ sơ"] for r in rows if r["Ngày có kết quả"] is not None)
+    finished = sorted(r["Mã hồ sơ"] for r in rows if had_result(r))
     assert w["file"] == "ban cu gui lai.xlsx" and sorted(w["examples"]) == finished
     assert w["count"] == len(finished) > 0
 

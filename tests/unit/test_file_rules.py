@@ -86,12 +86,22 @@ def test_sub_folders_are_read_and_named_by_relative_path(tmp_path):
 def test_an_mtime_export_never_moves_a_dossier_backwards_incrementally_or_in_full():
     con = connect(":memory:")
     add(con, [dossier("A", "pending"), dossier("B", "pending")], "1", "2026-03-05 00:00:00")
-    add(con, [dossier("A", "finished", "2026-03-09")], "2", "2026-03-10 00:00:00")
+    add(
+        con,
+        [dossier("A", "finished", "2026-03-09"), dossier("D", "refused")],
+        "2",
+        "2026-03-10 00:00:00",
+    )
     update_dossiers(con)
     # an old export re-saved today: its export time is its mtime, the newest of all
     add(
         con,
-        [dossier("A", "pending"), dossier("B", "finished", "2026-03-08"), dossier("C", "pending")],
+        [
+            dossier("A", "pending"),
+            dossier("B", "finished", "2026-03-08"),
+            dossier("C", "pending"),
+            dossier("D", "pending"),
+        ],
         "3",
         "2026-06-01 09:00:00",
         rule="file_mtime",
@@ -103,12 +113,13 @@ def test_an_mtime_export_never_moves_a_dossier_backwards_incrementally_or_in_ful
         ("A", "finished", "2"),  # kept its result: the mtime file would have undone it
         ("B", "finished", "3"),  # moving forward through an mtime file is fine
         ("C", "pending", "3"),
+        ("D", "refused", "2"),  # a final state without a result date is a result too
     ]
     assert full_rebuild(con) == incremental
 
     warnings = file_checks.mtime_warnings(con, ["3" * 64])
     assert [(w.code, w.file, w.count, w.examples) for w in warnings] == [
-        ("export_time_from_mtime", "Tháng 3/cu.xlsx", 1, ("A",))
+        ("export_time_from_mtime", "Tháng 3/cu.xlsx", 2, ("A", "D"))
     ]
     assert "ngày sửa tệp" in warnings[0].message
 
