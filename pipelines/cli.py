@@ -108,6 +108,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         with writer_lock(settings.database, settings.lock_timeout_seconds, on_wait=_say_waiting):
+            # the database is read only under the lock: a reader opened while another run
+            # opens it for writing would make that run fail
+            problem = no_exports_problem(settings, check_database=True)
+            if problem:
+                return _fail(problem)
             return _run_locked(args, settings, start, end)
     except LockTimeout as exc:
         return _fail(str(exc))
@@ -183,16 +188,23 @@ def _not_a_database(database: Path) -> str | None:
     )
 
 
-def no_exports_problem(settings: Settings) -> str | None:
+def no_exports_problem(settings: Settings, *, check_database: bool = False) -> str | None:
     """The message when the exports folder holds no export and nothing was loaded before (a
-    report of zeros for a period nobody asked for would be silently wrong), else None."""
+    report of zeros for a period nobody asked for would be silently wrong), else None.
+
+    Without ``check_database`` an existing database counts as "loaded before" (it is opened
+    only with ``check_database``, under the writer lock)."""
     from pipelines.ingest import discover
 
     try:
         paths, ignored = discover(settings.exports)
     except FileNotFoundError as exc:
         return str(exc)
-    if paths or _files_loaded_before(settings.database):
+    if paths:
+        return None
+    if settings.database.is_file() and (
+        not check_database or _files_loaded_before(settings.database)
+    ):
         return None
     others = f" (có {len(ignored)} tệp khác, không phải tệp xuất)" if ignored else ""
     return (
@@ -203,10 +215,8 @@ def no_exports_problem(settings: Settings) -> str | None:
 
 
 def _files_loaded_before(database: Path) -> bool:
-    """Whether the database holds loaded files. True when it cannot be read now (another run
-    holds it): the flow then decides, after waiting for the lock."""
-    if not database.is_file():
-        return False
+    """Whether the database holds loaded files (read under the writer lock). True when it
+    cannot be read: the flow then decides."""
     import duckdb
 
     try:

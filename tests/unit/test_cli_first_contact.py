@@ -222,3 +222,17 @@ def test_a_file_that_is_not_a_database_is_refused_before_the_lock(tmp_path, caps
     line = _only_line(capsys.readouterr().err)
     assert "không phải cơ sở dữ liệu của hoso" in line and "--db" in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["exports", "hoso.duckdb"]
+
+
+def test_no_exports_and_an_empty_database_publishes_nothing(tmp_path, capsys) -> None:
+    """The database exists (hoso's schema) but holds no file: checked under the writer lock."""
+    from pipelines import db as hoso_db
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    database = tmp_path / "data" / "hoso.duckdb"
+    hoso_db.connect(database).close()
+    out = tmp_path / "out"
+    assert main(["run", "--exports", str(exports), "--db", str(database), "--out", str(out)]) == 2
+    assert "Không tìm thấy tệp xuất nào" in _only_line(capsys.readouterr().err)
+    assert not out.exists()
