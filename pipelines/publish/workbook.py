@@ -213,24 +213,15 @@ WARNINGS_SHEET = "Kiểm tra dữ liệu"
 
 def _write_warnings(ws: Worksheet, warnings: Sequence[DataWarning]) -> None:
     """One row per data warning: kind, file, message, count, examples (never personal data)."""
-    from pipelines.publish.files import safe_text
-
     ws.append(["Loại cảnh báo", "Mã", "Tệp", "Nội dung", "Số lượng", "Ví dụ"])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     if not warnings:
         ws.append(["Không có cảnh báo nào về dữ liệu của lần chạy này."])
-    for w in warnings:
-        ws.append(
-            [
-                w.title,
-                w.code,
-                safe_text(w.file or ""),
-                safe_text(w.message),
-                w.count,
-                safe_text(", ".join(w.examples)),
-            ]
-        )
+    for r, w in enumerate(warnings, start=2):
+        values = (w.title, w.code, w.file or "", w.message, w.count, ", ".join(w.examples))
+        for c, value in enumerate(values, start=1):
+            _put(ws, r, c, value)
     for column, width in zip("ABCDEF", (34, 24, 36, 90, 10, 50), strict=True):
         ws.column_dimensions[column].width = width
     for row in ws.iter_rows(min_row=2):

@@ -79,11 +79,11 @@ def test_argparse_errors_are_vietnamese(argv, says, capsys) -> None:
 def test_a_subcommand_added_later_is_vietnamese_too() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    later = sub.add_parser("files", help="các tệp đã nạp")
+    later = sub.add_parser("them-sau", help="một lệnh thêm sau")
     later.add_argument("--db")
     assert isinstance(later, VietnameseParser)
     text = later.format_help()
-    assert text.startswith("Cách dùng: hoso files") and "tùy chọn:" in text
+    assert text.startswith("Cách dùng: hoso them-sau") and "tùy chọn:" in text
     assert _english(text) == []
 
 

@@ -14,6 +14,7 @@ from pipelines.contract import UNKNOWN_GROUP
 from pipelines.publish.workbook import (
     OVERDUE_HEADERS,
     OVERDUE_SHEET,
+    WARNINGS_SHEET,
     month_label,
     print_setup,
     write_workbook,
@@ -63,6 +64,7 @@ TITLE_ROWS = {
     "Theo tháng": "$1:$1",
     OVERDUE_SHEET: "$4:$4",
     "Chỉ số": "$1:$1",
+    WARNINGS_SHEET: "$1:$1",
 }
 
 
