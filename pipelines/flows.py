@@ -12,6 +12,7 @@ import threading
 import uuid
 from contextlib import closing, nullcontext
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +236,14 @@ def hoso_flow(
             raise
 
 
+def _is_current(settings: Settings, key: str) -> bool:
+    """Whether the published folder and tables already hold this publication."""
+    with closing(db.connect(settings.database)) as con:
+        return publish.is_current(
+            settings.output, key, published=partial(publish.is_published, con)
+        )
+
+
 def _skip_paths(settings: Settings) -> list[Path]:
     """hoso's own files that may sit inside the exports folder: never read as exports."""
     database = Path(settings.database)
@@ -257,9 +266,9 @@ def _run(
     """The locked part of a run: read, load, build, validate, publish."""
     logger = get_run_logger()
     run_id = summary.run_id
-    publish.recover(settings.output)
     con = db.connect(settings.database)
     try:
+        publish.recover(settings.output, published=partial(publish.is_published, con))
         load.register_vocabulary(con, vocab)
         loaded_names = dict(con.execute("select file_hash, file_name from files").fetchall())
         known = frozenset(loaded_names)
@@ -334,7 +343,7 @@ def _run(
     ]
     progress.stage("Tính các chỉ số (sql/)")
     key = _publication_key(settings, windows)
-    if not summary.files and publish.is_current(settings.output, key):
+    if not summary.files and _is_current(settings, key):
         summary.outcome = "unchanged"
         summary.exit_code = (
             EXIT_PUBLISHED_WITH_REFUSALS if summary.files_refused else EXIT_PUBLISHED

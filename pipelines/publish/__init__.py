@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -70,12 +71,28 @@ def publish(
     write_json(summary.for_run_json(), staged / "run.json")
     names = sorted(p.name for p in staged.iterdir())
 
+    old: list[Path | None] = []
+
     def tables_then_folder() -> None:
         record_run(con, summary)
-        swap_dir(staged, out)  # raises SwapFailed: the tables and the run row roll back
+        # raises SwapFailed: the tables and the run row roll back. The old folder stays until
+        # the commit, so that a crash before it can be undone by recover()
+        old.append(swap_dir(staged, out, keep_old=True))
 
     swap_tables(con, PUBLISHED_TABLES, STAGING_SCHEMA, before_commit=tables_then_folder)
+    if old and old[0] is not None:
+        shutil.rmtree(old[0], ignore_errors=True)
     return names
+
+
+def is_published(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Whether run ``run_id`` committed its tables (its ``runs`` row says published)."""
+    return bool(
+        con.execute(
+            "select count(*) from runs where run_id = $run_id and outcome = 'published'",
+            {"run_id": run_id},
+        ).fetchall()[0][0]
+    )
 
 
 def artifact_rows(indicators_csv: Path) -> list[dict[str, object]]:
@@ -132,15 +149,17 @@ def publication_key(file_hashes: list[str], windows: list[Window], unit_name: st
     return digest.hexdigest()
 
 
-def is_current(out: Path, key: str) -> bool:
-    """Whether ``out`` holds a complete publication made with the same key."""
+def is_current(out: Path, key: str, published: Callable[[str], bool]) -> bool:
+    """Whether ``out`` holds a complete publication made with the same key, by a run whose
+    tables were committed (``published(run_id)``): a folder ahead of its tables is not."""
     if not all((out / name).is_file() for name in OUTPUT_FILES):
         return False
     try:
-        published = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        record = json.loads((out / "run.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return published.get("publication_key") == key
+    run_id = record.get("run_id")
+    return record.get("publication_key") == key and bool(run_id) and published(run_id)
 
 
 #: How many kept folders of failed runs stay beside the database (the latest ones).

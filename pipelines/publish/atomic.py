@@ -8,6 +8,7 @@ one complete set: the old one or the new one.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -33,15 +34,45 @@ def _siblings(out: Path, kind: str) -> list[Path]:
     return sorted(out.parent.glob(f".{out.name}.{kind}-*"))
 
 
-def recover(out: Path) -> None:
-    """Finish or undo a swap that a crash interrupted, then clear leftovers."""
-    if not out.exists():
+def _run_id(folder: Path) -> str | None:
+    """The run that wrote ``folder`` (its run.json ``run_id``), or None."""
+    try:
+        return json.loads((folder / "run.json").read_text(encoding="utf-8")).get("run_id")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def recover(out: Path, published: Callable[[str], bool] | None = None) -> None:
+    """Finish or undo a swap that a crash interrupted, then clear leftovers.
+
+    ``published(run_id)`` says whether a run's tables were committed (its ``runs`` row says
+    published). With it, the folder whose run is published wins — the tables and the folder
+    then belong to the same run even when the crash fell between the folder swap and the
+    commit of the tables. Without it (or when no candidate is published), a complete new set
+    is finished, else the old one is put back.
+    """
+    candidates = [
+        *([out] if out.exists() else []),
+        *reversed(_siblings(out, "old")),
+        *(p for p in reversed(_siblings(out, "staging")) if (p / COMPLETE_MARKER).exists()),
+    ]
+    chosen = None
+    if published is not None:
+        chosen = next(
+            (c for c in candidates if (run := _run_id(c)) is not None and published(run)), None
+        )
+    if chosen is not None and chosen != out:
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(chosen, out)
+    elif not out.exists():
         complete = [p for p in _siblings(out, "staging") if (p / COMPLETE_MARKER).exists()]
         olds = _siblings(out, "old")
         if complete:
             os.replace(complete[-1], out)
         elif olds:
             os.replace(olds[-1], out)
+    (out / COMPLETE_MARKER).unlink(missing_ok=True)
     for leftover in _siblings(out, "staging") + _siblings(out, "old"):
         shutil.rmtree(leftover, ignore_errors=True)
 
@@ -72,8 +103,9 @@ def held_files(out: Path) -> list[str]:
     return held
 
 
-def swap_dir(staged: Path, out: Path) -> None:
-    """Make ``staged`` the published folder ``out``; the old one is removed afterwards.
+def swap_dir(staged: Path, out: Path, *, keep_old: bool = False) -> Path | None:
+    """Make ``staged`` the published folder ``out``; the old one is removed afterwards, or
+    with ``keep_old`` left beside it (returned) until the caller's tables are committed.
 
     When a rename fails (on Windows, a file in ``out`` open in Excel), the old folder is put
     back and :class:`SwapFailed` names the file to close; ``staged`` is left as it is.
@@ -99,8 +131,11 @@ def swap_dir(staged: Path, out: Path) -> None:
             type(exc).__name__,
         ) from exc
     (out / COMPLETE_MARKER).unlink(missing_ok=True)
+    if keep_old:
+        return old if old.exists() else None
     if old.exists():
         shutil.rmtree(old, ignore_errors=True)
+    return None
 
 
 def swap_tables(

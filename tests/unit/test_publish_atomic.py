@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 from pipelines.publish.atomic import COMPLETE_MARKER, recover, staging_dir, swap_dir
 from pipelines.publish.files import write_csv
@@ -71,3 +72,49 @@ def test_formula_like_text_is_written_as_text(tmp_path):
     assert "'=HYPERLINK" in text and "'+1" in text and "'@SUM" in text and ",-3" in text
     assert "\nHộ tịch,5\n" in text  # plain text stays as it is
     assert (tmp_path / "x.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def _published_folder(path, run_id, text):
+    _folder(path, text)
+    (path / "run.json").write_text(f'{{"run_id": "{run_id}"}}', encoding="utf-8")
+
+
+def test_a_folder_ahead_of_its_tables_is_rolled_back_to_the_published_run(tmp_path):
+    # killed after both renames, before the tables were committed: the new folder is in place,
+    # the old one still beside it, and the database says only run A was published
+    out = tmp_path / "out"
+    _published_folder(tmp_path / ".out.old-runB", "runA", "old")
+    _published_folder(out, "runB", "new")
+    recover(out, published=lambda run_id: run_id == "runA")
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_between_the_renames_the_published_run_wins_over_the_complete_set(tmp_path):
+    out = tmp_path / "out"
+    _published_folder(tmp_path / ".out.old-runB", "runA", "old")
+    staged = tmp_path / ".out.staging-runB"
+    _published_folder(staged, "runB", "new")
+    (staged / COMPLETE_MARKER).write_text("ok", encoding="utf-8")
+    recover(out, published=lambda run_id: run_id == "runA")
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
+    # once run B's tables are committed, its folder is the one kept
+    _published_folder(tmp_path / ".out.old-runC", "runA", "old")
+    shutil.rmtree(out)
+    _published_folder(out, "runB", "new")
+    recover(out, published=lambda run_id: run_id in ("runA", "runB"))
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_a_publication_is_current_only_when_its_run_was_committed(tmp_path):
+    from pipelines.publish import OUTPUT_FILES, is_current
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in OUTPUT_FILES:
+        (out / name).write_text("x", encoding="utf-8")
+    (out / "run.json").write_text('{"run_id": "r1", "publication_key": "k"}', encoding="utf-8")
+    assert is_current(out, "k", published=lambda run_id: run_id == "r1")
+    assert not is_current(out, "k", published=lambda run_id: False)
+    assert not is_current(out, "other", published=lambda run_id: True)
