@@ -865,7 +865,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _database_of(args: argparse.Namespace) -> Path | None:
+def _log_database_of(args: argparse.Namespace) -> Path | None:
     """The database of this command (for the error log), without failing."""
     if getattr(args, "db", None):
         return Path(args.db)
@@ -908,7 +908,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\nĐã dừng (Ctrl+C).", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        log = log_unexpected(exc, _database_of(args))
+        log = log_unexpected(exc, _log_database_of(args))
         return _fail(
             f"Lỗi không mong đợi ({type(exc).__name__}). Chi tiết kỹ thuật đã ghi vào {log}; "
             "hãy gửi tệp đó cho người phụ trách kỹ thuật.",

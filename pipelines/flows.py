@@ -11,6 +11,7 @@ import os
 import threading
 import uuid
 from contextlib import closing, nullcontext
+from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
 from pathlib import Path
@@ -308,7 +309,7 @@ def _run(
                     logger.warning("%s: bị từ chối: %s", name, outcome.reason)
                     continue
                 summary.add_loaded(outcome, stats, con)
-                summary.add_warnings(outcome.warnings)
+                summary.add_warnings(replace(w, file=name) for w in outcome.warnings)
                 outcome.rows = outcome.rows.slice(0, 0)  # loaded: free the rows now
                 pa.default_memory_pool().release_unused()
                 logger.info(

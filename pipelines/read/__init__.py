@@ -258,7 +258,7 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
     first_row_number = sheet.first_row + match.data_start
     row_numbers = pa.array(range(first_row_number, first_row_number + data.num_rows), pa.int64())
     out = pa.table({"row_number": row_numbers, **columns}).filter(keep)
-    out, warnings = settle_values(out, vocab, path.name)
+    out, warnings = settle_values(out, vocab, path.name, formulas=kind in ("xlsx", "xls"))
     return ReadResult(
         path=path,
         file_hash=digest or file_hash(path),

@@ -23,6 +23,9 @@ from pipelines.vocab import Vocabulary
 #: Excel error values, and a formula without a cached value (passed on as its text, '=…').
 #: The same list as the SQL macro ``is_excel_error``.
 EXCEL_ERROR = r"\s*(#(N/A|VALUE!|REF!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA)|=.*)\s*"
+#: The error values alone: in a text file (CSV, HTML) a cell starting with "=" is text as typed
+#: (only a workbook's formula cell without a cached value reaches us as "=…").
+ERROR_VALUE = r"\s*#(N/A|VALUE!|REF!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!|GETTING_DATA)\s*"
 _EXCEL_ERROR = re.compile(EXCEL_ERROR, re.IGNORECASE | re.DOTALL)
 
 _ZERO_WIDTH = r"[\x{200B}-\x{200D}\x{2060}\x{FEFF}]"
@@ -48,22 +51,26 @@ def normalise_codes(codes: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.replace_substring_regex(out, _DASHES, "-")
 
 
-def _error_mask(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+def _error_mask(arr: pa.ChunkedArray, formulas: bool) -> pa.ChunkedArray:
     candidates = pc.or_(
         pc.match_substring(arr, "#"), pc.starts_with(pc.utf8_ltrim_whitespace(arr), "=")
     )
+    pattern = EXCEL_ERROR if formulas else ERROR_VALUE
     mask = pc.and_(
         pc.fill_null(candidates, False),
-        pc.fill_null(pc.match_substring_regex(arr, "(?is)^" + EXCEL_ERROR + "$"), False),
+        pc.fill_null(pc.match_substring_regex(arr, "(?is)^" + pattern + "$"), False),
     )
     return mask
 
 
 def settle_values(
-    rows: pa.Table, vocab: Vocabulary, file: str
+    rows: pa.Table, vocab: Vocabulary, file: str, *, formulas: bool = True
 ) -> tuple[pa.Table, list[DataWarning]]:
     """The reader's rows with codes normalised, error labels and no-due words blanked; the
-    warnings (``code_normalised``, ``error_cell``) with row numbers or codes as examples."""
+    warnings (``code_normalised``, ``error_cell``) with row numbers or codes as examples.
+
+    ``formulas``: whether a label cell "=…" is a formula without a value (a workbook) rather
+    than text as typed (CSV, HTML: a unit named "=X" stays a name, written safely on output)."""
     warnings: list[DataWarning] = []
     row_numbers = rows.column("row_number")
 
@@ -91,7 +98,7 @@ def settle_values(
         arr = rows.column(name)
         if arr.null_count == len(arr):
             continue
-        mask = _error_mask(arr)
+        mask = _error_mask(arr, formulas)
         if not pc.any(mask).as_py():
             continue
         for value, row in zip(
