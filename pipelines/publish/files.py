@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -41,3 +44,24 @@ def write_json(data: Any, path: Path) -> None:
     path.write_text(
         json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n", encoding="utf-8"
     )
+
+
+def write_fixed_zip(data: bytes, path: Path, stamp: datetime) -> None:
+    """Rewrite a zip package (xlsx, docx) with every entry dated ``stamp``, so that its bytes
+    depend only on its content; replace ``path`` atomically."""
+    fixed = io.BytesIO()
+    date_time = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.create_system = 3
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, source.read(info.filename))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(fixed.getvalue())
+    os.replace(tmp, path)

@@ -20,9 +20,7 @@ refused dossiers are mentioned only when there are some; a rate without a base r
 from __future__ import annotations
 
 import io
-import os
 import unicodedata
-import zipfile
 from dataclasses import dataclass
 from datetime import datetime, time
 from pathlib import Path
@@ -30,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.contract import INDICATOR_COLUMNS
+from pipelines.publish.files import write_fixed_zip
 from pipelines.publish.numbers import (
     RATE_PARTS,
     as_date,
@@ -159,27 +158,7 @@ def write_report_docx(
     core.revision = 1
     raw = io.BytesIO()
     document.save(raw)
-    _write_fixed_zip(raw.getvalue(), Path(path), stamp)
-
-
-def _write_fixed_zip(data: bytes, path: Path, stamp: datetime) -> None:
-    """Rewrite a zip package with every entry dated ``stamp``; replace ``path`` atomically."""
-    fixed = io.BytesIO()
-    date_time = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(fixed.getvalue())
-    os.replace(tmp, path)
+    write_fixed_zip(raw.getvalue(), Path(path), stamp)
 
 
 def _all_row(indicators: pd.DataFrame, window: str) -> pd.Series:

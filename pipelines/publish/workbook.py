@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -64,6 +63,7 @@ from pipelines.contract import (
 from pipelines.data_warnings import DataWarning
 from pipelines.labels import overdue_kind_label
 from pipelines.periods import month_containing
+from pipelines.publish.files import write_fixed_zip
 from pipelines.publish.numbers import (
     RATE_PARTS,
     as_date,
@@ -221,7 +221,7 @@ def _write_warnings(ws: Worksheet, warnings: Sequence[DataWarning]) -> None:
     for r, w in enumerate(warnings, start=2):
         values = (w.title, w.code, w.file or "", w.message, w.count, ", ".join(w.examples))
         for c, value in enumerate(values, start=1):
-            _put(ws, r, c, value)
+            put_cell(ws, r, c, value)
     for column, width in zip("ABCDEF", (34, 24, 36, 90, 10, 50), strict=True):
         ws.column_dimensions[column].width = width
     for row in ws.iter_rows(min_row=2):
@@ -292,7 +292,7 @@ def _no_rate_text(row: pd.Series, name: str) -> str:
 # --- cells ----------------------------------------------------------------------------------
 
 
-def _put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
+def put_cell(ws: Worksheet, row: int, column: int, value: object) -> Cell:
     """Write one value; text is cleaned of control characters and never becomes a formula."""
     cell = ws.cell(row=row, column=column)
     if isinstance(value, str):
@@ -309,7 +309,7 @@ def _put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
 def _merge(ws: Worksheet, cell_range: str, value: object) -> Cell:
     first = cell_range.split(":")[0]
     cell = ws[first]
-    _put(ws, cell.row, cell.column, value)
+    put_cell(ws, cell.row, cell.column, value)
     if ":" in cell_range:
         ws.merge_cells(cell_range)
     return cell
@@ -325,10 +325,10 @@ def _box(ws: Worksheet, rows: Iterable[int], columns: Iterable[int]) -> None:
 def _put_rate(ws: Worksheet, r: int, c: int, row: pd.Series, name: str) -> Cell:
     rate = _rate(row, name)
     if rate is None:
-        cell = _put(ws, r, c, _no_rate_text(row, name))
+        cell = put_cell(ws, r, c, _no_rate_text(row, name))
         cell.alignment = _RIGHT
     else:
-        cell = _put(ws, r, c, rate)
+        cell = put_cell(ws, r, c, rate)
         cell.number_format = PERCENT_FORMAT
     return cell
 
@@ -380,7 +380,7 @@ def _write_form06(
             cell.font = bold if r < FORM_NUMBER_ROW else italic
             cell.alignment = _CENTER
     for c in range(1, last_col + 1):
-        _put(ws, FORM_NUMBER_ROW, c, f"({c})")
+        put_cell(ws, FORM_NUMBER_ROW, c, f"({c})")
     ws.row_dimensions[5].height = 30
     ws.row_dimensions[6].height = 22
     ws.row_dimensions[7].height = 48
@@ -416,10 +416,10 @@ def _write_form06(
 def _form_row(
     ws: Worksheet, r: int, number: int | None, label: str, row: pd.Series, font: Font
 ) -> None:
-    _put(ws, r, 1, number).alignment = _CENTER
-    _put(ws, r, 2, label).alignment = _LEFT
+    put_cell(ws, r, 1, number).alignment = _CENTER
+    put_cell(ws, r, 2, label).alignment = _LEFT
     for c, parts in enumerate(FORM_COLUMNS, start=3):
-        cell = _put(ws, r, c, sum(_figure(row, p) for p in parts))
+        cell = put_cell(ws, r, c, sum(_figure(row, p) for p in parts))
         cell.number_format = INT_FORMAT
     for c in range(1, 3 + len(FORM_COLUMNS)):
         ws.cell(row=r, column=c).font = font
@@ -439,9 +439,9 @@ def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
     _merge(ws, "A3:A4", "Chỉ tiêu")
     _merge(ws, "B3:B4", "Cách tính")
     for c, window in enumerate(windows, start=3):
-        _put(ws, 3, c, WINDOW_LABELS[window])
+        put_cell(ws, 3, c, WINDOW_LABELS[window])
         row = totals[window]
-        _put(ws, 4, c, f"{format_date_vi(row['from_date'])} – {format_date_vi(row['to_date'])}")
+        put_cell(ws, 4, c, f"{format_date_vi(row['from_date'])} – {format_date_vi(row['to_date'])}")
     for r in (3, 4):
         for c in range(1, last_col + 1):
             ws.cell(row=r, column=c).font = bold
@@ -450,27 +450,27 @@ def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
     r = 5
     for name in RATES:
         numerator, base = RATE_PARTS[name]
-        _put(ws, r, 1, LABELS[name]).alignment = _LEFT
+        put_cell(ws, r, 1, LABELS[name]).alignment = _LEFT
         how = formula_label(numerator, base)
-        _put(ws, r, 2, how).alignment = _LEFT
+        put_cell(ws, r, 2, how).alignment = _LEFT
         for c, window in enumerate(windows, start=3):
             _put_rate(ws, r, c, totals[window], name)
         r += 1
     _box(ws, range(3, r), range(1, last_col + 1))
 
     r += 1
-    _put(ws, r, 1, "Số liệu dùng để tính tỷ lệ").font = bold
+    put_cell(ws, r, 1, "Số liệu dùng để tính tỷ lệ").font = bold
     r += 1
     first = r
     counted = ("received_new", "received_online", "resolved", "resolved_early")
     counted += ("resolved_on_time", "digitized", "e_result")
     for name in counted:
-        _put(ws, r, 1, LABELS[name]).alignment = _LEFT
+        put_cell(ws, r, 1, LABELS[name]).alignment = _LEFT
         for c, window in enumerate(windows, start=3):
-            _put(ws, r, c, _figure(totals[window], name)).number_format = INT_FORMAT
+            put_cell(ws, r, c, _figure(totals[window], name)).number_format = INT_FORMAT
         r += 1
     _box(ws, range(first, r), range(1, last_col + 1))
-    _put(ws, r + 1, 1, f'Tỷ lệ trên 0 hồ sơ ghi "{NO_BASE_TEXT}", không ghi 0% hay 100%.')
+    put_cell(ws, r + 1, 1, f'Tỷ lệ trên 0 hồ sơ ghi "{NO_BASE_TEXT}", không ghi 0% hay 100%.')
     ws.cell(row=r + 1, column=1).font = Font(italic=True)
 
     for letter, width in zip("ABCDE", (38, 52, 24, 24, 24), strict=True):
@@ -509,7 +509,7 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
     headers = ["Tháng", LABELS["from_date"], LABELS["to_date"]]
     headers += [LABELS[n] for n in MONTHLY_FIGURES + MONTHLY_RATES]
     for c, text in enumerate(headers, start=1):
-        cell = _put(ws, 1, c, text)
+        cell = put_cell(ws, 1, c, text)
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
     ws.row_dimensions[1].height = 62
@@ -517,12 +517,12 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
     r = 1
     for _, row in rows.iterrows():
         r += 1
-        _put(ws, r, 1, month_label(row["from_date"], row["to_date"]))
-        _put(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
-        _put(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
+        put_cell(ws, r, 1, month_label(row["from_date"], row["to_date"]))
+        put_cell(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
+        put_cell(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
         c = 4
         for name in MONTHLY_FIGURES:
-            _put(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
+            put_cell(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
             c += 1
         for name in MONTHLY_RATES:
             _put_rate(ws, r, c, row, name)
@@ -572,7 +572,7 @@ def _write_indicators(ws: Worksheet, frame: pd.DataFrame) -> None:
     )
 
     for c, name in enumerate(INDICATOR_COLUMNS, start=1):
-        cell = _put(ws, 1, c, LABELS[name])
+        cell = put_cell(ws, 1, c, LABELS[name])
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
     ws.row_dimensions[1].height = 45
@@ -580,14 +580,14 @@ def _write_indicators(ws: Worksheet, frame: pd.DataFrame) -> None:
     r = 1
     for row in order:
         r += 1
-        _put(ws, r, 1, WINDOW_LABELS.get(row["window"], str(row["window"])))
-        _put(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
-        _put(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
-        _put(ws, r, 4, GROUP_BY_LABELS.get(row["group_by"], str(row["group_by"])))
-        _put(ws, r, 5, row["group_value"])
+        put_cell(ws, r, 1, WINDOW_LABELS.get(row["window"], str(row["window"])))
+        put_cell(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
+        put_cell(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
+        put_cell(ws, r, 4, GROUP_BY_LABELS.get(row["group_by"], str(row["group_by"])))
+        put_cell(ws, r, 5, row["group_value"])
         c = 6
         for name in FIGURES:
-            _put(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
+            put_cell(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
             c += 1
         for name in RATES:
             _put_rate(ws, r, c, row, name)
@@ -690,7 +690,7 @@ def _write_overdue(
     ws["A2"].alignment = _LEFT
     ws.row_dimensions[2].height = 32
     for c, text in enumerate(OVERDUE_HEADERS, start=1):
-        cell = _put(ws, OVERDUE_HEADER_ROW, c, text)
+        cell = put_cell(ws, OVERDUE_HEADER_ROW, c, text)
         cell.font = bold
         cell.alignment = _CENTER
     ws.row_dimensions[OVERDUE_HEADER_ROW].height = 32
@@ -713,7 +713,7 @@ def _write_overdue(
             "Có" if row["in_period"] else "",
         ]
         for c, value in enumerate(values, start=1):
-            cell = _put(ws, r, c, value)
+            cell = put_cell(ws, r, c, value)
             cell.alignment = _LEFT if c in _OVERDUE_WRAPPED else _CENTER
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
@@ -767,20 +767,4 @@ def _save_deterministic(wb: Workbook, path: Path, stamp: datetime) -> None:
     with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
         ExcelWriter(wb, archive).write_data()
 
-    fixed = io.BytesIO()
-    date_time = (stamp.year, stamp.month, stamp.day, 0, 0, 0)
-    with (
-        zipfile.ZipFile(raw) as source,
-        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            target.writestr(entry, source.read(info.filename))
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(fixed.getvalue())
-    os.replace(tmp, path)
+    write_fixed_zip(raw.getvalue(), path, stamp)

@@ -19,11 +19,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from pipelines.publish.workbook import put_cell
 from pipelines.reconcile import Reconciliation
 from pipelines.reconcile.compare import CellDossier, Difference, SheetComparison
 from pipelines.reconcile.form06 import FIGURE_COLUMNS, form06_words
@@ -37,18 +38,10 @@ _SOURCE = {"title": "theo tiêu đề biểu", "asked": "theo kỳ yêu cầu"}
 
 
 def _put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
-    """One value; text from the sheets compared never becomes a formula."""
-    cell = ws.cell(row=row, column=column)
-    if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = text or None
-        if text.startswith(_FORMULA_TRIGGERS):
-            cell.data_type = "s"
-            cell.quotePrefix = True
-    else:
-        cell.value = value
-        if isinstance(value, datetime):
-            cell.number_format = "dd/mm/yyyy hh:mm"
+    """One value (text never becomes a formula); date-times shown with their time."""
+    cell = put_cell(ws, row, column, value)
+    if isinstance(value, datetime):
+        cell.number_format = "dd/mm/yyyy hh:mm"
     return cell
 
 
