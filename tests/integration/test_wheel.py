@@ -108,6 +108,22 @@ def test_the_wheel_ships_its_sql_and_expectations(installed, tmp_path):
     }
 
 
+def test_the_wheel_ships_every_package_of_the_checkout(installed, tmp_path):
+    """Each folder of pipelines/ holding Python code imports from the wheel (doi-chieu's
+    pipelines.reconcile was once missing from pyproject's package list)."""
+    packages = sorted(
+        ".".join(p.parent.relative_to(REPO).parts)
+        for p in (REPO / "pipelines").rglob("__init__.py")
+    )
+    probe = "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(name)\n"
+    python = _scripts(installed) / "python"
+    _run([str(python), "-c", probe, *packages], cwd=tmp_path, env=_env(tmp_path))
+    reconcile = _run(
+        [str(_scripts(installed) / "hoso"), "doi-chieu", "--help"], cwd=tmp_path, env=_env(tmp_path)
+    )
+    assert "Traceback" not in reconcile.stdout + reconcile.stderr
+
+
 def test_hoso_run_from_another_folder_gives_the_expected_figures(installed, tmp_path):
     work = tmp_path / "elsewhere"
     work.mkdir()
