@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.data_warnings import DataWarning
+from pipelines.read.biff import xls_error_cells
 from pipelines.read.sniff import FileRefused
 
 
@@ -78,6 +79,9 @@ def excel_sheets(path: Path, kind: str = "xlsx") -> Iterator[Sheet]:
                     table = _as_table(sheet.to_arrow())
                     if kind == "xlsx" and isinstance(source, str):
                         table = _with_error_cells(table, xlsx_error_cells(path, index))
+                    elif kind == "xls":
+                        cells = xls_error_cells(path, reader.sheet_names[index])
+                        table = _with_error_cells(table, cells)
                     cache.append(table)
                 except Exception as exc:
                     raise FileRefused(
@@ -413,7 +417,7 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
-# --- Excel error cells (xlsx): the reader reads them as empty ---------------------------------
+# --- Excel error cells (xlsx here; BIFF in read/biff.py): the reader reads them as empty ----
 
 _CELL_OPEN = re.compile(rb"<c\b([^>]*?)(/>|>(.*?)</c>)", re.DOTALL)
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')

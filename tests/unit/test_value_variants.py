@@ -3,6 +3,7 @@ codes and names normalised, Excel error cells, CSV damage, long cells."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import datetime
 
@@ -198,6 +199,80 @@ def test_excel_error_cells_in_xlsx_are_never_blank(tmp_path):
     assert [(r["dossier_code"], r["unit_name"]) for r in loaded] == [(f"H{len(ERRORS) + 1}", None)]
     warned = [w for w in result.warnings if w.code == "error_cell"]
     assert [(w.count, w.examples) for w in warned] == [(1, (str(len(ERRORS) + 3),))]
+
+
+#: BIFF8 error codes (MS-XLS BErr) of each error text
+BIFF_CODES = {"#NULL!": 0x00, "#DIV/0!": 0x07, "#VALUE!": 0x0F, "#REF!": 0x17, "#NAME?": 0x1D,
+              "#NUM!": 0x24, "#N/A": 0x2A}  # fmt: skip
+
+
+def _xls_with_errors(path, n_rows: int, errors: dict[tuple[int, int], int]) -> None:
+    """A BIFF8 workbook (xlwt) whose header starts at column B; ``errors`` maps (row, column
+    of HEADER) to the BErr code of an error cell."""
+    import xlwt
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("Hồ sơ")
+    for c, name in enumerate(HEADER):
+        ws.write(0, c + 1, name)
+    for r in range(1, n_rows + 1):
+        row = _row(f"H{r}", **{"Ngày có kết quả": "06/03/2026", "Trạng thái": "Đã trả kết quả"})
+        for c, name in enumerate(HEADER):
+            if (r, c) in errors:
+                ws.row(r).set_cell_error(c + 1, errors[(r, c)])
+            elif name in row:
+                ws.write(r, c + 1, row[name])
+    wb.save(str(path))
+
+
+def test_excel_error_cells_in_xls_are_never_blank(tmp_path):
+    result_col = HEADER.index("Ngày có kết quả")
+    unit_col = HEADER.index("Đơn vị xử lý")
+    errors = {(k + 1, result_col): BIFF_CODES[e] for k, e in enumerate(ERRORS)}
+    errors[(len(ERRORS) + 1, unit_col)] = BIFF_CODES["#REF!"]  # a label: unknown, warned
+    path = tmp_path / "errors.xls"
+    _xls_with_errors(path, len(ERRORS) + 1, errors)
+    result, _stats, con = b.read_and_load(path)
+    assert b.rejects(con) == [
+        (k + 2, "excel_error", "finished_at", e) for k, e in enumerate(ERRORS)
+    ]
+    loaded = b.snapshot(con)
+    assert [(r["dossier_code"], r["unit_name"]) for r in loaded] == [(f"H{len(ERRORS) + 1}", None)]
+    warned = [w for w in result.warnings if w.code == "error_cell"]
+    assert [(w.count, w.examples) for w in warned] == [(1, (str(len(ERRORS) + 2),))]
+
+
+def test_an_xls_formula_whose_cached_result_is_an_error_is_never_blank(tmp_path):
+    import xlwt
+
+    from pipelines.read.biff import sheet_error_cells, workbook_stream
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("S")
+    ws.write(0, 0, "x")
+    ws.write(1, 0, xlwt.Formula("1/0"))
+    path = tmp_path / "f.xls"
+    wb.save(str(path))
+    stream = workbook_stream(path)
+    assert sheet_error_cells(stream, "S") == {}  # xlwt caches no result: not an error
+    # give the formula the cached result Excel writes for #DIV/0!: 02 00 07 00 00 00 FF FF
+    data = path.read_bytes()
+    record = re.search(rb"\x06\x00(..)\x01\x00\x00\x00", data, re.DOTALL)  # FORMULA, row 1, col 0
+    assert record is not None
+    result_at = record.start() + 4 + 6  # after the record header and row, column, xf
+    data = data[:result_at] + bytes.fromhex("020007000000ffff") + data[result_at + 8 :]
+    path.write_bytes(data)
+    assert sheet_error_cells(workbook_stream(path), "S") == {(1, 0): "#DIV/0!"}
+
+
+def test_a_damaged_xls_stream_yields_no_error_cells_rather_than_an_exception(tmp_path):
+    from pipelines.read.biff import sheet_error_cells, xls_error_cells
+
+    assert sheet_error_cells(b"\x09\x08\xff\xff", "S") == {}  # a record cut short
+    assert sheet_error_cells(b"", "S") == {}
+    junk = tmp_path / "junk.xls"
+    junk.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
+    assert xls_error_cells(junk, "S") == {}
 
 
 @pytest.mark.parametrize("kind", ("html", "csv_comma"))
