@@ -51,6 +51,24 @@ def normalise_codes(codes: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.replace_substring_regex(out, _DASHES, "-")
 
 
+def merged_codes(
+    raw: pa.ChunkedArray, normalised: pa.ChunkedArray, odd: pa.ChunkedArray
+) -> dict[str, list[str]]:
+    """Normalised code → the odd spellings that merged with another spelling of it.
+
+    A code that was only cleaned (no other spelling of it in the file) is not a merge."""
+    spellings: dict[str, set[str]] = {}
+    odd_rows: dict[str, list[str]] = {}
+    for r, n, o in zip(raw.to_pylist(), normalised.to_pylist(), odd.to_pylist(), strict=True):
+        if r is None or n is None:
+            continue
+        key = n.strip().upper()
+        spellings.setdefault(key, set()).add(r.strip(" \t\r\n").upper())
+        if o:
+            odd_rows.setdefault(key, []).append(r)
+    return {k: v for k, v in odd_rows.items() if len(spellings[k]) > 1}
+
+
 def _error_mask(arr: pa.ChunkedArray, formulas: bool) -> pa.ChunkedArray:
     candidates = pc.or_(
         pc.match_substring(arr, "#"), pc.starts_with(pc.utf8_ltrim_whitespace(arr), "=")
@@ -77,20 +95,22 @@ def settle_values(
     codes = rows.column("dossier_code")
     odd = pc.fill_null(pc.match_substring_regex(codes, _ODD_CODE_CHARS), False)
     if pc.any(odd).as_py():
+        raw = codes
         codes = normalise_codes(codes)
-        changed = pc.filter(codes, odd)
-        shown = sorted({str(c).strip().upper() for c in changed.to_pylist()})
-        warnings.append(
-            DataWarning.of(
-                "code_normalised",
-                file,
-                f"{len(changed)} dòng có mã hồ sơ viết kèm ký tự ẩn, dấu gạch khác (–, ‐, −) "
-                "hoặc dấu cách không ngắt: hoso chuẩn hóa mã, nên mã này là một hồ sơ với mã "
-                "viết thường ở mọi tệp.",
-                shown,
-                count=len(changed),
+        merged = merged_codes(raw, codes, odd)
+        if merged:
+            n = sum(len(v) for v in merged.values())
+            warnings.append(
+                DataWarning.of(
+                    "code_normalised",
+                    file,
+                    f"{n} dòng có mã hồ sơ viết kèm ký tự ẩn, dấu gạch khác (–, ‐, −) hoặc dấu "
+                    "cách không ngắt trùng với một cách viết khác của cùng mã: hoso chuẩn hóa "
+                    "mã và gộp chúng thành một hồ sơ.",
+                    sorted(merged),
+                    count=n,
+                )
             )
-        )
         rows = rows.set_column(rows.schema.get_field_index("dossier_code"), "dossier_code", codes)
 
     bad_rows: dict[str, list[int]] = {}

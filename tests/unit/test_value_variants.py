@@ -126,6 +126,21 @@ def test_codes_written_differently_are_one_dossier_and_warned(tmp_path, kind):
     assert warned and warned[0].count == 3 and warned[0].examples == ("H30.99-260305-0001",)
 
 
+@pytest.mark.parametrize("kind", TEXT_KINDS)
+def test_a_code_only_cleaned_without_another_spelling_is_not_warned(tmp_path, kind):
+    rows = [_row("H30.99\u2011260305\u20130001"), _row("H2\u200b"), _row("H2\u200b"), _row("H3")]
+    result, _stats, con = _load(tmp_path, kind, rows)
+    assert {r["dossier_code"] for r in b.snapshot(con)} == {"H30.99-260305-0001", "H2", "H3"}
+    assert [w for w in result.warnings if w.code == "code_normalised"] == []
+
+
+def test_only_the_codes_that_merged_are_listed(tmp_path):
+    rows = [_row("H1-2"), _row("H1\u20112"), _row("H5\u200b"), _row("h\u00a07"), _row("H 7")]
+    result, _stats, _con = _load(tmp_path, "csv_comma", rows)
+    warned = [w for w in result.warnings if w.code == "code_normalised"]
+    assert [(w.count, w.examples) for w in warned] == [(2, ("H 7", "H1-2"))]
+
+
 def test_plain_codes_are_not_warned(tmp_path):
     result, _, _ = _load(tmp_path, "csv_comma", [_row("H1"), _row(" h2 ")])
     assert result.warnings == []
