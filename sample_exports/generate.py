@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import random
 import re
 import sys
@@ -34,6 +35,11 @@ if __package__ in (None, ""):  # run as a script: the repository root holds test
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.exports import NATIONAL_HEADERS, Cell, SheetSpec, write_csv
+
+# openpyxl serialises with lxml when it is installed (``<a/>``) and with the standard
+# library otherwise (``<a />``): the committed .xlsx are written without lxml, so their bytes
+# do not depend on whether lxml happens to be installed. openpyxl reads this at import.
+os.environ["OPENPYXL_LXML"] = "False"
 
 SEED = 20260416
 N_DOSSIERS = 600
