@@ -33,3 +33,11 @@ def test_ingest_worker_loads_the_rows_in_a_subprocess(tmp_path: Path):
 def test_worker_failure_surfaces_its_message(tmp_path: Path):
     with pytest.raises(RuntimeError, match="worker ingest failed"):
         run.call("ingest", path=str(tmp_path / "missing.xlsx"), database=str(tmp_path / "x.db"))
+
+
+def test_serve_api_is_detected_from_the_environment():
+    assert run.serve_api_url({}) is None
+    assert run.serve_api_url({"PREFECT_API_URL": " "}) is None
+    assert run.serve_api_url({"PREFECT_API_URL": "http://127.0.0.1:4200/api"}) == (
+        "http://127.0.0.1:4200/api"
+    )
