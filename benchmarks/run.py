@@ -563,6 +563,45 @@ def bench_prefect(n: int) -> dict[str, Any]:
     return {"runs": runs, "seconds": median(runs)}
 
 
+def serve_api_url(env: dict[str, str] | None = None) -> str | None:
+    """The API of a running ``hoso serve`` / Prefect server the runs would use, if any."""
+    url = (os.environ if env is None else env).get("PREFECT_API_URL", "").strip()
+    return url or None
+
+
+def bench_prefect_parts(n: int) -> dict[str, Any]:
+    """Prefect's fixed cost part by part, each in a fresh process: the bare interpreter,
+    ``import prefect``, and a trivial flow (imports + temporary server + engine + sleeps);
+    "server and engine" = trivial flow - import. With a running API (``PREFECT_API_URL``) the
+    trivial flow uses it; without one that part is reported as n/a, not failed."""
+    say("Prefect's fixed cost, part by part (fresh processes)")
+    parts: dict[str, Any] = {}
+    for label, code in (("interpreter", "pass"), ("import prefect", "import prefect")):
+        argv = [sys.executable, "-c", code]
+        runs = repeat(n, label, lambda argv=argv: call("exec", argv=argv))
+        if any(r["returncode"] != 0 for r in runs):
+            raise RuntimeError(f"{label} failed: {runs[-1]['stderr_tail']}")
+        parts[label] = {"runs": runs, "seconds": median(runs)}
+    url = serve_api_url()
+    argv = [sys.executable, "-c", TRIVIAL_FLOW]
+    flow_label = "trivial flow, temporary server" if url is None else f"trivial flow, API {url}"
+    runs = repeat(n, flow_label, lambda: call("exec", argv=argv))
+    if any(r["returncode"] != 0 for r in runs):
+        raise RuntimeError(f"trivial flow failed: {runs[-1]['stderr_tail']}")
+    parts[flow_label] = {"runs": runs, "seconds": median(runs)}
+    parts["server start + engine + sleeps" if url is None else "engine + sleeps"] = {
+        "seconds": parts[flow_label]["seconds"] - parts["import prefect"]["seconds"]
+    }
+    if url is None:
+        na = "n/a: no running API (PREFECT_API_URL unset; start `hoso serve` first)"
+        parts["trivial flow, running hoso serve API"] = {"na": na}
+        say(f"  trivial flow, running hoso serve API: {na}")
+    for label, part in parts.items():
+        if "seconds" in part and part["seconds"] is not None:
+            say(f"  {label}: {part['seconds']:.2f} s")
+    return parts
+
+
 def bench_full_run(n: int, rows: int) -> dict[str, Any]:
     say(f"hoso run on the {rows:,}-row export, then again with nothing new (nightly)")
     exports = export_path(rows).parent
@@ -921,8 +960,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--items",
         nargs="+",
-        choices=("baseline", "ingest", "run", "sql"),
-        default=("baseline", "ingest", "run", "sql"),
+        choices=("baseline", "ingest", "prefect", "run", "sql"),
+        default=("baseline", "ingest", "prefect", "run", "sql"),
     )
     parser.add_argument(
         "--output", type=Path, help="results JSON (default benchmarks/results.json)"
@@ -971,6 +1010,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "ingest" in args.items:
         res["ingest_100000"] = bench_ingest(n, 100_000, overrides)
         res["ingest_500000"] = bench_ingest(n, 500_000, overrides)
+    if "prefect" in args.items:
+        res["prefect_parts"] = bench_prefect_parts(n)
     if "run" in args.items:
         res["prefect"] = bench_prefect(n)
         res["full_run"] = bench_full_run(n, 500_000)
