@@ -73,6 +73,8 @@ def _csv_field(column: str, kind: str) -> str:
         return f"coalesce(if(isnan({column}), '', {column}::varchar), '')"
     if kind in _INTEGER_TYPES:
         return f"coalesce({column}::varchar, '')"
+    if kind == "NULL":  # a column of a frame holding nothing
+        return "''"
     if kind == "BOOLEAN":
         return f"coalesce(case when {column} then 'True' when not {column} then 'False' end, '')"
     raise ValueError(f"Không ghi được cột {column} (kiểu {kind}) ra tệp CSV.")
