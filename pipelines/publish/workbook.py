@@ -735,22 +735,27 @@ def overdue_rows(overdue: pd.DataFrame) -> list[dict[str, object]]:
     missing = [c for c in OVERDUE_COLUMNS if c not in overdue.columns]
     if missing:
         raise ValueError(f"Bảng hồ sơ quá hạn thiếu cột: {', '.join(missing)}.")
-    in_period = set(overdue.loc[overdue["window"] == "period", "dossier_code"])
-    chosen: dict[str, dict[str, object]] = {}
-    for record in overdue.to_dict("records"):
-        rank = _OVERDUE_WINDOW_RANK.get(str(record["window"]), len(_OVERDUE_WINDOW_RANK))
-        code = str(record["dossier_code"])
-        kept = chosen.get(code)
-        if kept is None or rank < kept["_rank"]:
-            chosen[code] = {**record, "_rank": rank, "in_period": code in in_period}
-    rows = []
-    for row in chosen.values():
+    codes = [str(code) for code in overdue["dossier_code"]]
+    in_period = {code for code, w in zip(codes, overdue["window"], strict=True) if w == "period"}
+    last = len(_OVERDUE_WINDOW_RANK)
+    ranks = [_OVERDUE_WINDOW_RANK.get(str(w), last) for w in overdue["window"]]
+    # per dossier, its first row of the widest window
+    chosen: dict[str, int] = {}
+    for i in sorted(range(len(codes)), key=lambda i: (codes[i], ranks[i], i)):
+        chosen.setdefault(codes[i], i)
+    positions = sorted(chosen.values())
+    rows = overdue.iloc[positions].to_dict("records")
+    unit_keys: dict[str, tuple[bool, str, str]] = {}
+    for row, i in zip(rows, positions, strict=True):
         unit = row["unit_name"]
         row["unit_name"] = UNKNOWN_GROUP if is_missing(unit) or not str(unit) else str(unit)
-        rows.append(row)
+        row["_rank"] = ranks[i]
+        row["in_period"] = codes[i] in in_period
+        if row["unit_name"] not in unit_keys:
+            unit_keys[row["unit_name"]] = _name_key(row["unit_name"])
     return sorted(
         rows,
-        key=lambda r: (_name_key(r["unit_name"]), -int(r["days_late"]), str(r["dossier_code"])),
+        key=lambda r: (unit_keys[r["unit_name"]], -int(r["days_late"]), str(r["dossier_code"])),
     )
 
 
