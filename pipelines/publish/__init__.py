@@ -49,10 +49,10 @@ def publish(
     from pipelines.publish.report import write_report, write_report_docx, write_report_plain
     from pipelines.publish.workbook import write_workbook
 
+    write_csv(con.sql(f"select * from {STAGING_SCHEMA}.indicators"), staged / "indicators.csv")
+    write_csv(con.sql(f"select * from {STAGING_SCHEMA}.overdue"), staged / "overdue.csv")
     indicators = con.sql(f"select * from {STAGING_SCHEMA}.indicators").df()
     overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").df()
-    write_csv(indicators, staged / "indicators.csv")
-    write_csv(overdue, staged / "overdue.csv")
     write_workbook(
         indicators,
         staged / "indicators.xlsx",

@@ -10,23 +10,74 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pandas as pd
 
 #: A text cell starting with one of these is a formula to Excel: written with a leading quote.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """UTF-8 with BOM (Excel opens Vietnamese correctly), ISO dates, '.' decimals."""
-    out = frame.copy()
-    for column in out.columns:
-        values = out[column]
-        if values.dtype == object or pd.api.types.is_string_dtype(values):
-            text = values.astype("string")
-            risky = text.str.startswith(FORMULA_PREFIXES, na=False)
-            if risky.any():
-                out[column] = values.where(~risky, "'" + text)
-    out.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", date_format="%Y-%m-%d")
+def write_csv(source: duckdb.DuckDBPyRelation | pd.DataFrame, path: Path) -> None:
+    """UTF-8 with BOM (Excel opens Vietnamese correctly), ISO dates, '.' decimals.
+
+    Written by DuckDB's own CSV writer, each line built in SQL so that the bytes are those of
+    Python's ``csv`` minimal quoting: a field is quoted only when it holds a comma, a double
+    quote or a line feed; NULL and NaN are empty; doubles read as Python's ``repr``; dates and
+    timestamps as ``YYYY-MM-DD``; text that Excel would take for a formula gets a leading
+    apostrophe. Rows keep the order of ``source``; one line per row, ``\\n`` line endings.
+    """
+    relation = duckdb.from_df(source) if isinstance(source, pd.DataFrame) else source
+    fields = [
+        _csv_field(_identifier(name), str(kind))
+        for name, kind in zip(relation.columns, relation.types, strict=True)
+    ]
+    header = "\ufeff" + ",".join(_quoted(name) for name in relation.columns)
+    line = f"concat_ws(',', {', '.join(fields)})"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # one column, no quoting by DuckDB: the line is already a CSV record
+    relation.select(f"{line} as {_identifier(header)}").write_csv(
+        str(path), header=True, quotechar="", escapechar="", sep="\x01"
+    )
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _quoted(text: str) -> str:
+    """Python ``csv`` minimal quoting (delimiter ``,``, line terminator ``\\n``)."""
+    if any(ch in text for ch in ',"\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+_SQL_PREFIXES = ", ".join(f"'{p}'" for p in FORMULA_PREFIXES)
+_INTEGER_TYPES = frozenset(
+    {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
+    | {"UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "UHUGEINT"}
+)
+
+
+def _csv_field(column: str, kind: str) -> str:
+    """SQL that renders one value of ``column`` (DuckDB type ``kind``) as a CSV field."""
+    if kind == "VARCHAR":
+        text = f"if(left({column}, 1) in ({_SQL_PREFIXES}), '''' || {column}, {column})"
+        needs_quotes = (
+            f"contains({column}, ',') or contains({column}, '\"') or contains({column}, chr(10))"
+        )
+        quoted = f"'\"' || replace({text}, '\"', '\"\"') || '\"'"
+        return f"coalesce(if({needs_quotes}, {quoted}, {text}), '')"
+    if kind == "DATE" or kind.startswith("TIMESTAMP"):
+        return f"coalesce(strftime({column}, '%Y-%m-%d'), '')"
+    if kind == "DOUBLE":
+        return f"coalesce(if(isnan({column}), '', {column}::varchar), '')"
+    if kind in _INTEGER_TYPES:
+        return f"coalesce({column}::varchar, '')"
+    if kind == "NULL":  # a column of a frame holding nothing
+        return "''"
+    if kind == "BOOLEAN":
+        return f"coalesce(case when {column} then 'True' when not {column} then 'False' end, '')"
+    raise ValueError(f"Không ghi được cột {column} (kiểu {kind}) ra tệp CSV.")
 
 
 def _default(value: Any) -> Any:

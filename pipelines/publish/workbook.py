@@ -32,21 +32,21 @@ from __future__ import annotations
 import io
 import math
 import unicodedata
-import zipfile
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
+import xlsxwriter
+import xlsxwriter.worksheet
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from pipelines.contract import (
     FIGURES,
@@ -148,8 +148,27 @@ DATE_FORMAT = "dd/mm/yyyy"
 
 _FORMULA_TRIGGERS = ("=", "+", "-", "@")
 _FORM_FONT = "Times New Roman"
-_THIN = Side(style="thin")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+
+
+@dataclass(frozen=True, slots=True)
+class Font:
+    """A cell's font; ``None`` is the workbook's default (Calibri 11)."""
+
+    name: str | None = None
+    size: float | None = None
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A cell's alignment (openpyxl's names: ``center``, ``left``, ``right``, ``top``)."""
+
+    horizontal: str | None = None
+    vertical: str | None = None
+    wrap_text: bool = False
+
+
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _RIGHT = Alignment(horizontal="right", vertical="center")
@@ -175,58 +194,58 @@ def write_workbook(
     frame = _checked(indicators)
     totals = {window: _all_row(frame, window) for window in ("period", "cumulative", "ytd")}
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    sheets: list[_Sheet] = []
     for window, title in FORM_SHEETS.items():
         total = totals[window]
+        sheets.append(_Sheet(title))
         _write_form06(
-            wb.create_sheet(title),
+            sheets[-1],
             window=window,
             total=total,
             sectors=_sector_rows(frame, window, total["from_date"]),
             unit_name=unit_name,
         )
-    _write_rates(wb.create_sheet(RATES_SHEET), totals)
-    _write_monthly(wb.create_sheet(MONTHLY_SHEET), frame)
+    sheets.append(_Sheet(RATES_SHEET))
+    _write_rates(sheets[-1], totals)
+    sheets.append(_Sheet(MONTHLY_SHEET))
+    _write_monthly(sheets[-1], frame)
+    sheets.append(_Sheet(OVERDUE_SHEET))
     _write_overdue(
-        wb.create_sheet(OVERDUE_SHEET),
+        sheets[-1],
         overdue if overdue is not None else pd.DataFrame(columns=list(OVERDUE_COLUMNS)),
         totals,
         unit_name,
     )
-    _write_indicators(wb.create_sheet(INDICATORS_SHEET), frame)
-    _write_warnings(wb.create_sheet(WARNINGS_SHEET), warnings)
-    for ws in wb.worksheets:
-        print_setup(ws)
+    sheets.append(_Sheet(INDICATORS_SHEET))
+    _write_indicators(sheets[-1], frame)
+    sheets.append(_Sheet(WARNINGS_SHEET))
+    _write_warnings(sheets[-1], warnings)
 
     stamp = datetime.combine(max(frame["to_date"]), time())
-    wb.properties.creator = "hoso"
-    wb.properties.title = "Chỉ số giải quyết thủ tục hành chính"
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    _save_deterministic(wb, Path(path), stamp)
+    _save(sheets, Path(path), stamp)
 
 
 #: The sheet listing the run's data warnings (SPEC §7).
 WARNINGS_SHEET = "Kiểm tra dữ liệu"
 
 
-def _write_warnings(ws: Worksheet, warnings: Sequence[DataWarning]) -> None:
+def _write_warnings(ws: _Sheet, warnings: Sequence[DataWarning]) -> None:
     """One row per data warning: kind, file, message, count, examples (never personal data)."""
-    ws.append(["Loại cảnh báo", "Mã", "Tệp", "Nội dung", "Số lượng", "Ví dụ"])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
+    for c, text in enumerate(["Loại cảnh báo", "Mã", "Tệp", "Nội dung", "Số lượng", "Ví dụ"], 1):
+        ws.cell(1, c).value = text
+        ws.cell(1, c).font = Font(bold=True)
     if not warnings:
-        ws.append(["Không có cảnh báo nào về dữ liệu của lần chạy này."])
+        ws.cell(2, 1).value = "Không có cảnh báo nào về dữ liệu của lần chạy này."
     for r, w in enumerate(warnings, start=2):
         values = (w.title, w.code, w.file or "", w.message, w.count, ", ".join(w.examples))
         for c, value in enumerate(values, start=1):
-            put_cell(ws, r, c, value)
-    for column, width in zip("ABCDEF", (34, 24, 36, 90, 10, 50), strict=True):
-        ws.column_dimensions[column].width = width
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            _put(ws, r, c, value)
+    for c, width in enumerate((34, 24, 36, 90, 10, 50), start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    top = Alignment(wrap_text=True, vertical="top")
+    for r in range(2, ws.max_row + 1):
+        for c in range(1, ws.max_column + 1):
+            ws.cell(r, c).alignment = top
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -306,29 +325,106 @@ def put_cell(ws: Worksheet, row: int, column: int, value: object) -> Cell:
     return cell
 
 
-def _merge(ws: Worksheet, cell_range: str, value: object) -> Cell:
+class _Cell:
+    """One cell of a sheet being built: its value and its style."""
+
+    __slots__ = ("alignment", "border", "font", "number_format", "quotePrefix", "value")
+
+    def __init__(self) -> None:
+        self.value: object = None
+        self.font: Font | None = None
+        self.alignment: Alignment | None = None
+        self.border = False  # a thin box on every side
+        self.number_format = "General"
+        self.quotePrefix = False
+
+
+class _Dimension:
+    __slots__ = ("height", "width")
+
+    def __init__(self) -> None:
+        self.height: float | None = None
+        self.width: float | None = None
+
+
+class _Sheet:
+    """A sheet built in memory (cells addressed like openpyxl's), then written by
+    :func:`_save` with xlsxwriter."""
+
+    def __init__(self, title: str) -> None:
+        self.title = title
+        self.cells: dict[tuple[int, int], _Cell] = {}
+        self.merges: list[str] = []
+        self.row_dimensions: defaultdict[int, _Dimension] = defaultdict(_Dimension)
+        self.column_dimensions: defaultdict[str, _Dimension] = defaultdict(_Dimension)
+        self.freeze_panes: str | None = None
+        self.print_title_rows: str | None = None
+        self.auto_filter: str | None = None
+        self.row_breaks: list[int] = []
+        self.chart: dict[str, Any] | None = None
+
+    def cell(self, row: int, column: int) -> _Cell:
+        cell = self.cells.get((row, column))
+        if cell is None:
+            cell = self.cells[(row, column)] = _Cell()
+        return cell
+
+    def __getitem__(self, ref: str) -> _Cell:
+        row, column = coordinate_to_tuple(ref)
+        return self.cell(row, column)
+
+    def merge_cells(self, cell_range: str) -> None:
+        self.merges.append(cell_range)
+
+    @property
+    def max_row(self) -> int:
+        return max((r for r, _ in self.cells), default=1)
+
+    @property
+    def max_column(self) -> int:
+        return max((c for _, c in self.cells), default=1)
+
+
+def _put(ws: _Sheet, row: int, column: int, value: object) -> _Cell:
+    """:func:`put_cell` for a sheet being built: the same cleaning and formula guard."""
+    cell = ws.cell(row, column)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = text or None
+        if text.startswith(_FORMULA_TRIGGERS):
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+        if isinstance(value, datetime):
+            cell.number_format = "yyyy-mm-dd h:mm:ss"
+        elif isinstance(value, date):
+            cell.number_format = "yyyy-mm-dd"
+    return cell
+
+
+def _merge(ws: _Sheet, cell_range: str, value: object) -> _Cell:
     first = cell_range.split(":")[0]
-    cell = ws[first]
-    put_cell(ws, cell.row, cell.column, value)
+    row, column = coordinate_to_tuple(first)
+    cell = _put(ws, row, column, value)
     if ":" in cell_range:
         ws.merge_cells(cell_range)
     return cell
 
 
-def _box(ws: Worksheet, rows: Iterable[int], columns: Iterable[int]) -> None:
+def _box(ws: _Sheet, rows: Iterable[int], columns: Iterable[int]) -> None:
     columns = list(columns)
     for r in rows:
         for c in columns:
-            ws.cell(row=r, column=c).border = _BOX
+            ws.cell(r, c).border = True
 
 
-def _put_rate(ws: Worksheet, r: int, c: int, row: pd.Series, name: str) -> Cell:
+def _put_rate(ws: _Sheet, r: int, c: int, row: pd.Series, name: str) -> _Cell:
     rate = _rate(row, name)
     if rate is None:
-        cell = put_cell(ws, r, c, _no_rate_text(row, name))
+        cell = _put(ws, r, c, _no_rate_text(row, name))
         cell.alignment = _RIGHT
     else:
-        cell = put_cell(ws, r, c, rate)
+        cell = _put(ws, r, c, rate)
         cell.number_format = PERCENT_FORMAT
     return cell
 
@@ -346,7 +442,7 @@ def _form_window_text(row: pd.Series) -> str:
 
 
 def _write_form06(
-    ws: Worksheet,
+    ws: _Sheet,
     *,
     window: str,
     total: pd.Series,
@@ -380,7 +476,7 @@ def _write_form06(
             cell.font = bold if r < FORM_NUMBER_ROW else italic
             cell.alignment = _CENTER
     for c in range(1, last_col + 1):
-        put_cell(ws, FORM_NUMBER_ROW, c, f"({c})")
+        _put(ws, FORM_NUMBER_ROW, c, f"({c})")
     ws.row_dimensions[5].height = 30
     ws.row_dimensions[6].height = 22
     ws.row_dimensions[7].height = 48
@@ -414,12 +510,12 @@ def _write_form06(
 
 
 def _form_row(
-    ws: Worksheet, r: int, number: int | None, label: str, row: pd.Series, font: Font
+    ws: _Sheet, r: int, number: int | None, label: str, row: pd.Series, font: Font
 ) -> None:
-    put_cell(ws, r, 1, number).alignment = _CENTER
-    put_cell(ws, r, 2, label).alignment = _LEFT
+    _put(ws, r, 1, number).alignment = _CENTER
+    _put(ws, r, 2, label).alignment = _LEFT
     for c, parts in enumerate(FORM_COLUMNS, start=3):
-        cell = put_cell(ws, r, c, sum(_figure(row, p) for p in parts))
+        cell = _put(ws, r, c, sum(_figure(row, p) for p in parts))
         cell.number_format = INT_FORMAT
     for c in range(1, 3 + len(FORM_COLUMNS)):
         ws.cell(row=r, column=c).font = font
@@ -428,7 +524,7 @@ def _form_row(
 # --- rates ----------------------------------------------------------------------------------
 
 
-def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
+def _write_rates(ws: _Sheet, totals: dict[str, pd.Series]) -> None:
     bold = Font(bold=True)
     windows = ("period", "cumulative", "ytd")
     last_col = 2 + len(windows)
@@ -439,9 +535,9 @@ def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
     _merge(ws, "A3:A4", "Chỉ tiêu")
     _merge(ws, "B3:B4", "Cách tính")
     for c, window in enumerate(windows, start=3):
-        put_cell(ws, 3, c, WINDOW_LABELS[window])
+        _put(ws, 3, c, WINDOW_LABELS[window])
         row = totals[window]
-        put_cell(ws, 4, c, f"{format_date_vi(row['from_date'])} – {format_date_vi(row['to_date'])}")
+        _put(ws, 4, c, f"{format_date_vi(row['from_date'])} – {format_date_vi(row['to_date'])}")
     for r in (3, 4):
         for c in range(1, last_col + 1):
             ws.cell(row=r, column=c).font = bold
@@ -450,27 +546,27 @@ def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
     r = 5
     for name in RATES:
         numerator, base = RATE_PARTS[name]
-        put_cell(ws, r, 1, LABELS[name]).alignment = _LEFT
+        _put(ws, r, 1, LABELS[name]).alignment = _LEFT
         how = formula_label(numerator, base)
-        put_cell(ws, r, 2, how).alignment = _LEFT
+        _put(ws, r, 2, how).alignment = _LEFT
         for c, window in enumerate(windows, start=3):
             _put_rate(ws, r, c, totals[window], name)
         r += 1
     _box(ws, range(3, r), range(1, last_col + 1))
 
     r += 1
-    put_cell(ws, r, 1, "Số liệu dùng để tính tỷ lệ").font = bold
+    _put(ws, r, 1, "Số liệu dùng để tính tỷ lệ").font = bold
     r += 1
     first = r
     counted = ("received_new", "received_online", "resolved", "resolved_early")
     counted += ("resolved_on_time", "digitized", "e_result")
     for name in counted:
-        put_cell(ws, r, 1, LABELS[name]).alignment = _LEFT
+        _put(ws, r, 1, LABELS[name]).alignment = _LEFT
         for c, window in enumerate(windows, start=3):
-            put_cell(ws, r, c, _figure(totals[window], name)).number_format = INT_FORMAT
+            _put(ws, r, c, _figure(totals[window], name)).number_format = INT_FORMAT
         r += 1
     _box(ws, range(first, r), range(1, last_col + 1))
-    put_cell(ws, r + 1, 1, f'Tỷ lệ trên 0 hồ sơ ghi "{NO_BASE_TEXT}", không ghi 0% hay 100%.')
+    _put(ws, r + 1, 1, f'Tỷ lệ trên 0 hồ sơ ghi "{NO_BASE_TEXT}", không ghi 0% hay 100%.')
     ws.cell(row=r + 1, column=1).font = Font(italic=True)
 
     for letter, width in zip("ABCDE", (38, 52, 24, 24, 24), strict=True):
@@ -503,13 +599,13 @@ def formula_label(numerator: tuple[str, ...], base: str) -> str:
     return f"{top} / {LABELS[base]}"
 
 
-def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
+def _write_monthly(ws: _Sheet, frame: pd.DataFrame) -> None:
     rows = frame[(frame["window"] == "month") & (frame["group_by"] == "all")]
     rows = rows.sort_values("from_date", kind="stable")
     headers = ["Tháng", LABELS["from_date"], LABELS["to_date"]]
     headers += [LABELS[n] for n in MONTHLY_FIGURES + MONTHLY_RATES]
     for c, text in enumerate(headers, start=1):
-        cell = put_cell(ws, 1, c, text)
+        cell = _put(ws, 1, c, text)
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
     ws.row_dimensions[1].height = 62
@@ -517,12 +613,12 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
     r = 1
     for _, row in rows.iterrows():
         r += 1
-        put_cell(ws, r, 1, month_label(row["from_date"], row["to_date"]))
-        put_cell(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
-        put_cell(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
+        _put(ws, r, 1, month_label(row["from_date"], row["to_date"]))
+        _put(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
+        _put(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
         c = 4
         for name in MONTHLY_FIGURES:
-            put_cell(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
+            _put(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
             c += 1
         for name in MONTHLY_RATES:
             _put_rate(ws, r, c, row, name)
@@ -536,29 +632,24 @@ def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
 
     if r == 1:
         return
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "clustered"
-    chart.title = "Hồ sơ tiếp nhận mới và đã giải quyết theo tháng"
-    chart.y_axis.title = "Số hồ sơ"
-    chart.x_axis.title = "Tháng"
-    chart.x_axis.delete = False  # openpyxl hides the axes by default in recent Excel
-    chart.y_axis.delete = False
-    for name in ("received_new", "resolved"):
-        column = 4 + MONTHLY_FIGURES.index(name)
-        chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=r), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=r))
-    chart.width = 24
-    chart.height = 13
+    ws.chart = {
+        "title": "Hồ sơ tiếp nhận mới và đã giải quyết theo tháng",
+        "x_title": "Tháng",
+        "y_title": "Số hồ sơ",
+        "series": [4 + MONTHLY_FIGURES.index(name) for name in ("received_new", "resolved")],
+        "last_row": r,
+        "width_cm": 24,
+        "height_cm": 13,
+        "anchor": f"A{r + 3}",
+    }
     # The chart goes below the table, after a page break: printed on its own page, whole.
-    ws.row_breaks.append(Break(id=r))
-    ws.add_chart(chart, f"A{r + 3}")
+    ws.row_breaks.append(r)
 
 
 # --- all indicators -------------------------------------------------------------------------
 
 
-def _write_indicators(ws: Worksheet, frame: pd.DataFrame) -> None:
+def _write_indicators(ws: _Sheet, frame: pd.DataFrame) -> None:
     window_rank = {w: i for i, w in enumerate(WINDOWS)}
     group_rank = {g: i for i, g in enumerate(GROUP_BYS)}
     order = sorted(
@@ -572,7 +663,7 @@ def _write_indicators(ws: Worksheet, frame: pd.DataFrame) -> None:
     )
 
     for c, name in enumerate(INDICATOR_COLUMNS, start=1):
-        cell = put_cell(ws, 1, c, LABELS[name])
+        cell = _put(ws, 1, c, LABELS[name])
         cell.font = Font(bold=True)
         cell.alignment = _CENTER
     ws.row_dimensions[1].height = 45
@@ -580,21 +671,21 @@ def _write_indicators(ws: Worksheet, frame: pd.DataFrame) -> None:
     r = 1
     for row in order:
         r += 1
-        put_cell(ws, r, 1, WINDOW_LABELS.get(row["window"], str(row["window"])))
-        put_cell(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
-        put_cell(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
-        put_cell(ws, r, 4, GROUP_BY_LABELS.get(row["group_by"], str(row["group_by"])))
-        put_cell(ws, r, 5, row["group_value"])
+        _put(ws, r, 1, WINDOW_LABELS.get(row["window"], str(row["window"])))
+        _put(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
+        _put(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
+        _put(ws, r, 4, GROUP_BY_LABELS.get(row["group_by"], str(row["group_by"])))
+        _put(ws, r, 5, row["group_value"])
         c = 6
         for name in FIGURES:
-            put_cell(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
+            _put(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
             c += 1
         for name in RATES:
             _put_rate(ws, r, c, row, name)
             c += 1
 
     last = get_column_letter(len(INDICATOR_COLUMNS))
-    ws.auto_filter.ref = f"A1:{last}{r}"
+    ws.auto_filter = f"A1:{last}{r}"
     ws.freeze_panes = "F2"
     ws.column_dimensions["A"].width = 12
     ws.column_dimensions["D"].width = 10
@@ -644,22 +735,27 @@ def overdue_rows(overdue: pd.DataFrame) -> list[dict[str, object]]:
     missing = [c for c in OVERDUE_COLUMNS if c not in overdue.columns]
     if missing:
         raise ValueError(f"Bảng hồ sơ quá hạn thiếu cột: {', '.join(missing)}.")
-    in_period = set(overdue.loc[overdue["window"] == "period", "dossier_code"])
-    chosen: dict[str, dict[str, object]] = {}
-    for record in overdue.to_dict("records"):
-        rank = _OVERDUE_WINDOW_RANK.get(str(record["window"]), len(_OVERDUE_WINDOW_RANK))
-        code = str(record["dossier_code"])
-        kept = chosen.get(code)
-        if kept is None or rank < kept["_rank"]:
-            chosen[code] = {**record, "_rank": rank, "in_period": code in in_period}
-    rows = []
-    for row in chosen.values():
+    codes = [str(code) for code in overdue["dossier_code"]]
+    in_period = {code for code, w in zip(codes, overdue["window"], strict=True) if w == "period"}
+    last = len(_OVERDUE_WINDOW_RANK)
+    ranks = [_OVERDUE_WINDOW_RANK.get(str(w), last) for w in overdue["window"]]
+    # per dossier, its first row of the widest window
+    chosen: dict[str, int] = {}
+    for i in sorted(range(len(codes)), key=lambda i: (codes[i], ranks[i], i)):
+        chosen.setdefault(codes[i], i)
+    positions = sorted(chosen.values())
+    rows = overdue.iloc[positions].to_dict("records")
+    unit_keys: dict[str, tuple[bool, str, str]] = {}
+    for row, i in zip(rows, positions, strict=True):
         unit = row["unit_name"]
         row["unit_name"] = UNKNOWN_GROUP if is_missing(unit) or not str(unit) else str(unit)
-        rows.append(row)
+        row["_rank"] = ranks[i]
+        row["in_period"] = codes[i] in in_period
+        if row["unit_name"] not in unit_keys:
+            unit_keys[row["unit_name"]] = _name_key(row["unit_name"])
     return sorted(
         rows,
-        key=lambda r: (_name_key(r["unit_name"]), -int(r["days_late"]), str(r["dossier_code"])),
+        key=lambda r: (unit_keys[r["unit_name"]], -int(r["days_late"]), str(r["dossier_code"])),
     )
 
 
@@ -668,7 +764,7 @@ def _text_or_blank(value: object) -> str:
 
 
 def _write_overdue(
-    ws: Worksheet,
+    ws: _Sheet,
     overdue: pd.DataFrame,
     totals: dict[str, pd.Series],
     unit_name: str | None,
@@ -690,7 +786,7 @@ def _write_overdue(
     ws["A2"].alignment = _LEFT
     ws.row_dimensions[2].height = 32
     for c, text in enumerate(OVERDUE_HEADERS, start=1):
-        cell = put_cell(ws, OVERDUE_HEADER_ROW, c, text)
+        cell = _put(ws, OVERDUE_HEADER_ROW, c, text)
         cell.font = bold
         cell.alignment = _CENTER
     ws.row_dimensions[OVERDUE_HEADER_ROW].height = 32
@@ -713,7 +809,7 @@ def _write_overdue(
             "Có" if row["in_period"] else "",
         ]
         for c, value in enumerate(values, start=1):
-            cell = put_cell(ws, r, c, value)
+            cell = _put(ws, r, c, value)
             cell.alignment = _LEFT if c in _OVERDUE_WRAPPED else _CENTER
             if isinstance(value, date):
                 cell.number_format = DATE_FORMAT
@@ -732,7 +828,7 @@ def _write_overdue(
     ws.freeze_panes = f"A{OVERDUE_HEADER_ROW + 1}"
     ws.print_title_rows = f"{OVERDUE_HEADER_ROW}:{OVERDUE_HEADER_ROW}"
     if rows:
-        ws.auto_filter.ref = f"A{OVERDUE_HEADER_ROW}:{last}{r}"
+        ws.auto_filter = f"A{OVERDUE_HEADER_ROW}:{last}{r}"
 
 
 # --- printing -------------------------------------------------------------------------------
@@ -754,17 +850,162 @@ def print_setup(ws: Worksheet) -> None:
         ws.print_title_rows = "1:1"
 
 
-# --- saving ---------------------------------------------------------------------------------
+# --- saving -------------------------------------------------------------------------------
+
+#: openpyxl's alignment names as xlsxwriter's format properties.
+_VERTICAL = {"center": "vcenter", "top": "top", "bottom": "bottom"}
+#: A4 in Excel's paper codes.
+_PAPER_A4 = 9
+_PIXELS_PER_CM = 96 / 2.54
 
 
-def _save_deterministic(wb: Workbook, path: Path, stamp: datetime) -> None:
-    """Save with fixed document dates and zip entry times, then replace ``path`` atomically.
+def _format_properties(
+    font: Font | None, alignment: Alignment | None, border: bool, number_format: str, quote: bool
+) -> dict[str, object]:
+    properties: dict[str, object] = {}
+    if font is not None:
+        if font.name:
+            properties["font_name"] = font.name
+        if font.size:
+            properties["font_size"] = font.size
+        if font.bold:
+            properties["bold"] = True
+        if font.italic:
+            properties["italic"] = True
+    if alignment is not None:
+        if alignment.horizontal:
+            properties["align"] = alignment.horizontal
+        if alignment.vertical:
+            properties["valign"] = _VERTICAL[alignment.vertical]
+        if alignment.wrap_text:
+            properties["text_wrap"] = True
+    if border:
+        properties["border"] = 1
+    if number_format != "General":
+        properties["num_format"] = number_format
+    if quote:
+        properties["quote_prefix"] = True
+    return properties
 
-    ``openpyxl.Workbook.save`` stamps the current time into ``docProps/core.xml`` and every zip
-    entry, so the writer is driven directly and the archive is rewritten with ``stamp``.
-    """
+
+class _Worksheet(xlsxwriter.worksheet.Worksheet):
+    """xlsxwriter's sheet, writing ``fitToWidth="1"`` as openpyxl does (xlsxwriter leaves the
+    default out; readers such as openpyxl then see no width to fit)."""
+
+    def _xml_empty_tag(self, tag: str, attributes: Any = None) -> None:
+        if tag == "pageSetup" and self.fit_page and self.fit_width == 1:
+            attributes = [*(attributes or []), ("fitToWidth", 1)]
+        super()._xml_empty_tag(tag, attributes)
+
+
+def _write_sheet(book: xlsxwriter.Workbook, ws: _Sheet) -> None:
+    """Write one built sheet with xlsxwriter, print setup included (:func:`print_setup`)."""
+    sheet = book.add_worksheet(ws.title, worksheet_class=_Worksheet)
+    formats: dict[tuple[object, ...], object] = {}
+    for cell_range in ws.merges:
+        first, last = cell_range.split(":")
+        r1, c1 = coordinate_to_tuple(first)
+        r2, c2 = coordinate_to_tuple(last)
+        sheet.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, None)
+    for (r, c), cell in ws.cells.items():
+        key = (cell.font, cell.alignment, cell.border, cell.number_format, cell.quotePrefix)
+        fmt = formats.get(key)
+        if fmt is None and key not in formats:
+            properties = _format_properties(*key)  # type: ignore[arg-type]
+            fmt = formats[key] = book.add_format(properties) if properties else None
+        value = cell.value
+        if value is None:
+            if fmt is not None:
+                sheet.write_blank(r - 1, c - 1, None, fmt)
+        elif isinstance(value, str):
+            sheet.write_string(r - 1, c - 1, value, fmt)
+        elif isinstance(value, date):
+            sheet.write_datetime(r - 1, c - 1, value, fmt)
+        else:
+            sheet.write_number(r - 1, c - 1, value, fmt)
+    for r, dimension in sorted(ws.row_dimensions.items()):
+        if dimension.height is not None:
+            # in pixels unrounded: xlsxwriter writes pixels × 0.75 points, the exact height.
+            # It leaves out a height equal to the default (15 pt); openpyxl wrote it as a
+            # custom height (the row keeps it, never auto-fitted): one ulp more keeps it written
+            pixels = dimension.height / 0.75
+            if pixels == sheet.default_row_height:
+                pixels = math.nextafter(pixels, math.inf)
+            sheet.set_row_pixels(r - 1, pixels)
+    for letter, dimension in ws.column_dimensions.items():
+        if dimension.width is not None:
+            c = column_index_from_string(letter) - 1
+            # xlsxwriter writes pixels / 7 as the width: an exact width in whole characters
+            sheet.set_column_pixels(c, c, round(dimension.width * 7))
+    if ws.freeze_panes:
+        sheet.freeze_panes(ws.freeze_panes)
+    if ws.auto_filter:
+        sheet.autofilter(ws.auto_filter)
+    if ws.row_breaks:
+        sheet.set_h_pagebreaks(ws.row_breaks)
+    if ws.chart is not None:
+        _write_chart(book, sheet, ws.title, ws.chart)
+    # print setup: the same as print_setup() gives an openpyxl sheet
+    sheet.set_landscape()
+    sheet.set_paper(_PAPER_A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.center_horizontally()
+    sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    sheet.set_header("", {"margin": 0.5})
+    sheet.set_footer("&CTrang &P/&N", {"margin": 0.5})
+    first, last = (ws.print_title_rows or "1:1").split(":")
+    sheet.repeat_rows(int(first) - 1, int(last) - 1)
+
+
+def _write_chart(
+    book: xlsxwriter.Workbook, sheet: object, title: str, spec: dict[str, Any]
+) -> None:
+    """The monthly bar chart: clustered columns, series titled by their header cell."""
+    chart = book.add_chart({"type": "column", "subtype": "clustered"})
+    last = spec["last_row"] - 1
+    for column in spec["series"]:
+        c = column - 1
+        chart.add_series(
+            {
+                # a relative reference to the header cell, as openpyxl wrote it
+                "name": f"={quote_sheetname(title)}!{get_column_letter(column)}1",
+                "categories": [title, 1, 0, last, 0],
+                "values": [title, 1, c, last, c],
+            }
+        )
+    chart.set_title({"name": spec["title"]})
+    chart.set_x_axis({"name": spec["x_title"]})
+    chart.set_y_axis({"name": spec["y_title"]})
+    chart.set_size(
+        {
+            "width": round(spec["width_cm"] * _PIXELS_PER_CM),
+            "height": round(spec["height_cm"] * _PIXELS_PER_CM),
+        }
+    )
+    sheet.insert_chart(spec["anchor"], chart)  # type: ignore[attr-defined]
+
+
+def _save(sheets: list[_Sheet], path: Path, stamp: datetime) -> None:
+    """Write the sheets with xlsxwriter, document dates ``stamp``, then re-date the zip entries
+    (:func:`files.write_fixed_zip`) and replace ``path`` atomically."""
     raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()
-
+    book = xlsxwriter.Workbook(
+        raw,
+        {
+            "in_memory": True,
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    book.set_properties(
+        {
+            "title": "Chỉ số giải quyết thủ tục hành chính",
+            "author": "hoso",
+            "created": stamp,
+        }
+    )
+    for ws in sheets:
+        _write_sheet(book, ws)
+    book.close()
     write_fixed_zip(raw.getvalue(), path, stamp)

@@ -1,0 +1,774 @@
+"""REFERENCE ONLY (tests): the openpyxl writer of ``indicators.xlsx`` as it was at commit
+4e4a2da, before xlsxwriter replaced it in ``pipelines/publish/workbook.py``;
+``test_workbook_xlsxwriter.py`` compares the two workbooks cell by cell.
+
+``indicators.xlsx``: the indicators for people (SPEC §7).
+
+Sheets, in order:
+
+- ``Biểu 06 - Kỳ báo cáo`` and ``Biểu 06 - Lũy kế``: report form 06 (*Biểu số 06/VPCP/KSTT*,
+  Circular 01/2020/TT-VPCP) for the period and the cumulative window: one row per sector and a
+  total row;
+- ``Tỷ lệ``: the four rates of the period, cumulative and year-to-date windows, with the counts
+  they are computed from;
+- ``Theo tháng``: the monthly series with a native Excel bar chart (on its own printed page);
+  a month clipped by the cumulative window is labelled with its days ("01/07–14/07/2025");
+- ``Hồ sơ quá hạn``: the overdue list for people (apology letters): one row per dossier
+  resolved or pending overdue in any published window, sorted by unit and days late
+  (``overdue.csv`` stays the machine contract);
+- ``Chỉ số``: every indicators row, with Vietnamese headers.
+
+Every sheet prints well (:func:`print_setup`, applied to each sheet of the workbook, so a sheet
+added later prints well too): A4 landscape, one page wide, its header rows repeated on every
+page, page numbers in the footer.
+
+Text from the data (sector names…) is never a formula: a cell whose text begins with ``=``,
+``+``, ``-`` or ``@`` keeps its text unchanged, is stored as a string and carries Excel's
+"quote prefix" (the apostrophe typed before such text), so editing it does not turn it into a
+formula either.
+
+The file's bytes depend only on the data: document dates and zip entry times are set from the
+latest ``to_date``.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from pipelines.contract import (
+    FIGURES,
+    GROUP_BY_LABELS,
+    GROUP_BYS,
+    INDICATOR_COLUMNS,
+    LABELS,
+    NO_BASE_TEXT,
+    RATES,
+    UNKNOWN_GROUP,
+    WINDOW_LABELS,
+    WINDOWS,
+)
+from pipelines.data_warnings import DataWarning
+from pipelines.labels import overdue_kind_label
+from pipelines.periods import month_containing
+from pipelines.publish.files import write_fixed_zip
+from pipelines.publish.numbers import (
+    RATE_PARTS,
+    as_date,
+    format_date_vi,
+    format_rate_vi,
+    is_missing,
+)
+
+FORM_SHEETS: dict[str, str] = {
+    "period": "Biểu 06 - Kỳ báo cáo",
+    "cumulative": "Biểu 06 - Lũy kế",
+}
+RATES_SHEET = "Tỷ lệ"
+MONTHLY_SHEET = "Theo tháng"
+OVERDUE_SHEET = "Hồ sơ quá hạn"
+INDICATORS_SHEET = "Chỉ số"
+
+FORM_CODE = "Biểu số 06/VPCP/KSTT"
+FORM_BASIS = "Ban hành kèm theo Thông tư số 01/2020/TT-VPCP ngày 21/10/2020"
+FORM_UNIT_OF_COUNT = "Đơn vị tính: Số hồ sơ TTHC"
+FORM_TITLE = "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT TTHC TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP GIẢI QUYẾT TTHC"
+TOTAL_LABEL = "Tổng cộng"
+
+#: Form 06 header: (cell range, text), rows 5–7 of the form sheet.
+FORM_HEADER: tuple[tuple[str, str], ...] = (
+    ("A5:A7", "STT"),
+    ("B5:B7", "Lĩnh vực, công việc giải quyết theo cấp"),
+    ("C5:F5", "Số hồ sơ nhận giải quyết"),
+    ("C6:C7", "Tổng số"),
+    ("D6:E6", "Trong đó"),
+    ("D7", "Trực tuyến"),
+    ("E7", "Trực tiếp và dịch vụ bưu chính"),
+    ("F6:F7", "Từ kỳ trước"),
+    ("G5:J5", "Số hồ sơ đã giải quyết"),
+    ("G6:G7", "Tổng số"),
+    ("H6:H7", "Trước hạn"),
+    ("I6:I7", "Đúng hạn"),
+    ("J6:J7", "Quá hạn"),
+    ("K5:M5", "Số hồ sơ đang giải quyết"),
+    ("K6:K7", "Tổng số"),
+    ("L6:L7", "Trong hạn"),
+    ("M6:M7", "Quá hạn"),
+)
+FORM_HEADER_ROWS = (5, 7)
+FORM_NUMBER_ROW = 8
+FORM_FIRST_DATA_ROW = 9
+
+#: Form 06 columns 3–13: the figures summed into each.
+FORM_COLUMNS: tuple[tuple[str, ...], ...] = (
+    ("handled",),
+    ("received_online",),
+    ("received_direct", "received_postal"),
+    ("carried_over",),
+    ("resolved",),
+    ("resolved_early",),
+    ("resolved_on_time",),
+    ("resolved_overdue",),
+    ("pending",),
+    ("pending_within",),
+    ("pending_overdue",),
+)
+FORM_NOTE = (
+    "Ghi chú: (3) = (4) + (5) + (6) = (7) + (11); (7) = (8) + (9) + (10); (11) = (12) + (13). "
+    "Hồ sơ công dân rút được tính là đã giải quyết đúng hạn (cột 9); hồ sơ không được tiếp "
+    "nhận không có trong biểu."
+)
+
+#: Monthly sheet columns after Tháng, Từ ngày, Đến ngày.
+MONTHLY_FIGURES: tuple[str, ...] = (
+    "received_new",
+    "received_online",
+    "resolved",
+    "resolved_overdue",
+    "pending",
+    "pending_overdue",
+)
+MONTHLY_RATES: tuple[str, ...] = ("online_rate", "on_time_rate")
+
+PERCENT_FORMAT = "0.00%"
+INT_FORMAT = "#,##0"
+DATE_FORMAT = "dd/mm/yyyy"
+
+_FORMULA_TRIGGERS = ("=", "+", "-", "@")
+_FORM_FONT = "Times New Roman"
+_THIN = Side(style="thin")
+_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
+
+
+def write_workbook(
+    indicators: pd.DataFrame,
+    path: Path,
+    *,
+    unit_name: str | None = None,
+    overdue: pd.DataFrame | None = None,
+    warnings: Sequence[DataWarning] = (),
+) -> None:
+    """Write ``indicators`` (columns ``contract.INDICATOR_COLUMNS``) to the workbook ``path``.
+
+    ``warnings`` (the run's data warnings) are listed on the sheet *Kiểm tra dữ liệu*.
+
+    Needs the ``group_by = all`` rows of the ``period``, ``cumulative`` and ``ytd`` windows;
+    ``unit_name`` fills "Đơn vị báo cáo" on the form. ``overdue`` (the ``overdue`` table: one
+    row per window and dossier) fills the *Hồ sơ quá hạn* sheet. The file is replaced
+    atomically.
+    """
+    frame = _checked(indicators)
+    totals = {window: _all_row(frame, window) for window in ("period", "cumulative", "ytd")}
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for window, title in FORM_SHEETS.items():
+        total = totals[window]
+        _write_form06(
+            wb.create_sheet(title),
+            window=window,
+            total=total,
+            sectors=_sector_rows(frame, window, total["from_date"]),
+            unit_name=unit_name,
+        )
+    _write_rates(wb.create_sheet(RATES_SHEET), totals)
+    _write_monthly(wb.create_sheet(MONTHLY_SHEET), frame)
+    _write_overdue(
+        wb.create_sheet(OVERDUE_SHEET),
+        overdue if overdue is not None else pd.DataFrame(columns=list(OVERDUE_COLUMNS)),
+        totals,
+        unit_name,
+    )
+    _write_indicators(wb.create_sheet(INDICATORS_SHEET), frame)
+    _write_warnings(wb.create_sheet(WARNINGS_SHEET), warnings)
+    for ws in wb.worksheets:
+        print_setup(ws)
+
+    stamp = datetime.combine(max(frame["to_date"]), time())
+    wb.properties.creator = "hoso"
+    wb.properties.title = "Chỉ số giải quyết thủ tục hành chính"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    _save_deterministic(wb, Path(path), stamp)
+
+
+#: The sheet listing the run's data warnings (SPEC §7).
+WARNINGS_SHEET = "Kiểm tra dữ liệu"
+
+
+def _write_warnings(ws: Worksheet, warnings: Sequence[DataWarning]) -> None:
+    """One row per data warning: kind, file, message, count, examples (never personal data)."""
+    ws.append(["Loại cảnh báo", "Mã", "Tệp", "Nội dung", "Số lượng", "Ví dụ"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    if not warnings:
+        ws.append(["Không có cảnh báo nào về dữ liệu của lần chạy này."])
+    for r, w in enumerate(warnings, start=2):
+        values = (w.title, w.code, w.file or "", w.message, w.count, ", ".join(w.examples))
+        for c, value in enumerate(values, start=1):
+            put_cell(ws, r, c, value)
+    for column, width in zip("ABCDEF", (34, 24, 36, 90, 10, 50), strict=True):
+        ws.column_dimensions[column].width = width
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+def _checked(indicators: pd.DataFrame) -> pd.DataFrame:
+    """A copy with dates as ``datetime.date``, or a ``ValueError`` naming missing columns."""
+    missing = [c for c in INDICATOR_COLUMNS if c not in indicators.columns]
+    if missing:
+        raise ValueError(f"Bảng chỉ số thiếu cột: {', '.join(missing)}.")
+    if indicators.empty:
+        raise ValueError("Bảng chỉ số không có dòng nào.")
+    frame = indicators.loc[:, list(INDICATOR_COLUMNS)].copy()
+    for column in ("from_date", "to_date"):
+        frame[column] = [as_date(v) for v in frame[column]]
+    frame["group_value"] = ["" if is_missing(v) else str(v) for v in frame["group_value"]]
+    return frame
+
+
+def _all_row(frame: pd.DataFrame, window: str) -> pd.Series:
+    rows = frame[(frame["window"] == window) & (frame["group_by"] == "all")]
+    if len(rows) != 1:
+        raise ValueError(
+            f"Cần đúng một dòng tổng (group_by = all) của kỳ '{window}' "
+            f"({WINDOW_LABELS[window]}), có {len(rows)}."
+        )
+    return rows.iloc[0]
+
+
+def _sector_rows(frame: pd.DataFrame, window: str, from_date: date) -> list[pd.Series]:
+    rows = frame[
+        (frame["window"] == window)
+        & (frame["group_by"] == "sector")
+        & (frame["from_date"] == from_date)
+    ]
+    return sorted((row for _, row in rows.iterrows()), key=lambda r: _name_key(r["group_value"]))
+
+
+def _name_key(name: str) -> tuple[bool, str, str]:
+    """Vietnamese-ish alphabetical order: by letters without marks, đ after d, unknown last."""
+    decomposed = unicodedata.normalize("NFD", name.casefold().replace("đ", "d~"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return (name == UNKNOWN_GROUP, bare, name)
+
+
+def _figure(row: pd.Series, name: str) -> int:
+    value = row[name]
+    if is_missing(value):
+        raise ValueError(f"Số liệu '{name}' bị trống (kỳ {row['window']}).")
+    return int(value)
+
+
+def _rate(row: pd.Series, name: str) -> float | None:
+    value = row[name]
+    return None if is_missing(value) else float(value)
+
+
+def _no_rate_text(row: pd.Series, name: str) -> str:
+    """Text for a null rate: "không có hồ sơ" (base zero) or "không có dữ liệu" (no flag)."""
+    return format_rate_vi(None, base=_figure(row, RATE_PARTS[name][1]))
+
+
+# --- cells ----------------------------------------------------------------------------------
+
+
+def put_cell(ws: Worksheet, row: int, column: int, value: object) -> Cell:
+    """Write one value; text is cleaned of control characters and never becomes a formula."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        text = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = text or None
+        if text.startswith(_FORMULA_TRIGGERS):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+    else:
+        cell.value = value
+    return cell
+
+
+def _merge(ws: Worksheet, cell_range: str, value: object) -> Cell:
+    first = cell_range.split(":")[0]
+    cell = ws[first]
+    put_cell(ws, cell.row, cell.column, value)
+    if ":" in cell_range:
+        ws.merge_cells(cell_range)
+    return cell
+
+
+def _box(ws: Worksheet, rows: Iterable[int], columns: Iterable[int]) -> None:
+    columns = list(columns)
+    for r in rows:
+        for c in columns:
+            ws.cell(row=r, column=c).border = _BOX
+
+
+def _put_rate(ws: Worksheet, r: int, c: int, row: pd.Series, name: str) -> Cell:
+    rate = _rate(row, name)
+    if rate is None:
+        cell = put_cell(ws, r, c, _no_rate_text(row, name))
+        cell.alignment = _RIGHT
+    else:
+        cell = put_cell(ws, r, c, rate)
+        cell.number_format = PERCENT_FORMAT
+    return cell
+
+
+def _window_text(row: pd.Series) -> str:
+    return f"từ ngày {format_date_vi(row['from_date'])} đến ngày {format_date_vi(row['to_date'])}"
+
+
+def _form_window_text(row: pd.Series) -> str:
+    """The window as the circular writes it: ``(Từ ngày dd/mm/yyyy đến ngày dd/mm/yyyy)``."""
+    return f"(Từ ngày {format_date_vi(row['from_date'])} đến ngày {format_date_vi(row['to_date'])})"
+
+
+# --- form 06 --------------------------------------------------------------------------------
+
+
+def _write_form06(
+    ws: Worksheet,
+    *,
+    window: str,
+    total: pd.Series,
+    sectors: list[pd.Series],
+    unit_name: str | None,
+) -> None:
+    font = Font(name=_FORM_FONT, size=12)
+    bold = Font(name=_FORM_FONT, size=12, bold=True)
+    italic = Font(name=_FORM_FONT, size=12, italic=True)
+    last_col = 2 + len(FORM_COLUMNS)
+
+    _merge(ws, "A1:C1", FORM_CODE).font = bold
+    _merge(ws, "A2:C2", FORM_BASIS).font = italic
+    _merge(ws, "D1:J1", FORM_TITLE).font = Font(name=_FORM_FONT, size=13, bold=True)
+    _merge(ws, "D2:J2", f"{WINDOW_LABELS[window]} {_form_window_text(total)}").font = bold
+    unit = " ".join(unit_name.split()) if unit_name and unit_name.strip() else "…………"
+    _merge(ws, "K1:M2", f"Đơn vị báo cáo: {unit}").font = font
+    _merge(ws, "K3:M3", FORM_UNIT_OF_COUNT).font = italic
+    for ref in ("A1", "A2", "D1", "D2", "K1"):
+        ws[ref].alignment = _CENTER
+    ws["K3"].alignment = Alignment(horizontal="right")
+    ws.row_dimensions[1].height = 36
+    ws.row_dimensions[2].height = 24
+
+    for cell_range, text in FORM_HEADER:
+        _merge(ws, cell_range, text)
+    header_rows = range(FORM_HEADER_ROWS[0], FORM_NUMBER_ROW + 1)
+    for r in header_rows:
+        for c in range(1, last_col + 1):
+            cell = ws.cell(row=r, column=c)
+            cell.font = bold if r < FORM_NUMBER_ROW else italic
+            cell.alignment = _CENTER
+    for c in range(1, last_col + 1):
+        put_cell(ws, FORM_NUMBER_ROW, c, f"({c})")
+    ws.row_dimensions[5].height = 30
+    ws.row_dimensions[6].height = 22
+    ws.row_dimensions[7].height = 48
+
+    r = FORM_FIRST_DATA_ROW
+    for number, sector in enumerate(sectors, start=1):
+        _form_row(ws, r, number, sector["group_value"], sector, font)
+        r += 1
+    _form_row(ws, r, None, TOTAL_LABEL, total, bold)
+    _box(ws, range(FORM_HEADER_ROWS[0], r + 1), range(1, last_col + 1))
+
+    _merge(ws, f"A{r + 2}:M{r + 2}", FORM_NOTE)
+    ws.cell(row=r + 2, column=1).font = italic
+    ws.cell(row=r + 2, column=1).alignment = _LEFT
+    ws.row_dimensions[r + 2].height = 32
+    for cell_range, text, style in (
+        (f"A{r + 4}:C{r + 4}", "NGƯỜI LẬP BIỂU", bold),
+        (f"A{r + 5}:C{r + 5}", "(Ký, ghi rõ họ tên)", italic),
+        (f"J{r + 4}:M{r + 4}", "THỦ TRƯỞNG ĐƠN VỊ", bold),
+        (f"J{r + 5}:M{r + 5}", "(Ký tên, đóng dấu)", italic),
+    ):
+        cell = _merge(ws, cell_range, text)
+        cell.font = style
+        cell.alignment = _CENTER
+
+    widths = {1: 6, 2: 36, 5: 15}
+    for c in range(1, last_col + 1):
+        ws.column_dimensions[get_column_letter(c)].width = widths.get(c, 11)
+    ws.freeze_panes = f"C{FORM_FIRST_DATA_ROW}"
+    ws.print_title_rows = f"{FORM_HEADER_ROWS[0]}:{FORM_NUMBER_ROW}"
+
+
+def _form_row(
+    ws: Worksheet, r: int, number: int | None, label: str, row: pd.Series, font: Font
+) -> None:
+    put_cell(ws, r, 1, number).alignment = _CENTER
+    put_cell(ws, r, 2, label).alignment = _LEFT
+    for c, parts in enumerate(FORM_COLUMNS, start=3):
+        cell = put_cell(ws, r, c, sum(_figure(row, p) for p in parts))
+        cell.number_format = INT_FORMAT
+    for c in range(1, 3 + len(FORM_COLUMNS)):
+        ws.cell(row=r, column=c).font = font
+
+
+# --- rates ----------------------------------------------------------------------------------
+
+
+def _write_rates(ws: Worksheet, totals: dict[str, pd.Series]) -> None:
+    bold = Font(bold=True)
+    windows = ("period", "cumulative", "ytd")
+    last_col = 2 + len(windows)
+
+    _merge(ws, f"A1:{get_column_letter(last_col)}1", "TỶ LỆ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH")
+    ws["A1"].font = Font(bold=True, size=13)
+    ws["A1"].alignment = _CENTER
+    _merge(ws, "A3:A4", "Chỉ tiêu")
+    _merge(ws, "B3:B4", "Cách tính")
+    for c, window in enumerate(windows, start=3):
+        put_cell(ws, 3, c, WINDOW_LABELS[window])
+        row = totals[window]
+        put_cell(ws, 4, c, f"{format_date_vi(row['from_date'])} – {format_date_vi(row['to_date'])}")
+    for r in (3, 4):
+        for c in range(1, last_col + 1):
+            ws.cell(row=r, column=c).font = bold
+            ws.cell(row=r, column=c).alignment = _CENTER
+
+    r = 5
+    for name in RATES:
+        numerator, base = RATE_PARTS[name]
+        put_cell(ws, r, 1, LABELS[name]).alignment = _LEFT
+        how = formula_label(numerator, base)
+        put_cell(ws, r, 2, how).alignment = _LEFT
+        for c, window in enumerate(windows, start=3):
+            _put_rate(ws, r, c, totals[window], name)
+        r += 1
+    _box(ws, range(3, r), range(1, last_col + 1))
+
+    r += 1
+    put_cell(ws, r, 1, "Số liệu dùng để tính tỷ lệ").font = bold
+    r += 1
+    first = r
+    counted = ("received_new", "received_online", "resolved", "resolved_early")
+    counted += ("resolved_on_time", "digitized", "e_result")
+    for name in counted:
+        put_cell(ws, r, 1, LABELS[name]).alignment = _LEFT
+        for c, window in enumerate(windows, start=3):
+            put_cell(ws, r, c, _figure(totals[window], name)).number_format = INT_FORMAT
+        r += 1
+    _box(ws, range(first, r), range(1, last_col + 1))
+    put_cell(ws, r + 1, 1, f'Tỷ lệ trên 0 hồ sơ ghi "{NO_BASE_TEXT}", không ghi 0% hay 100%.')
+    ws.cell(row=r + 1, column=1).font = Font(italic=True)
+
+    for letter, width in zip("ABCDE", (38, 52, 24, 24, 24), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "C5"
+    ws.print_title_rows = "3:4"
+
+
+# --- monthly series -------------------------------------------------------------------------
+
+
+def month_label(from_date: date, to_date: date) -> str:
+    """ "Tháng 4/2026" for a whole standard month (SPEC §6: 15th to 14th); a month clipped by
+    the cumulative window (or the period's end) is labelled with its days:
+    "01/07–14/07/2025" (the year written once when both ends share it)."""
+    month = month_containing(from_date)
+    if (month.from_date, month.to_date) == (from_date, to_date):
+        return f"Tháng {month.to_date.month}/{month.to_date.year}"
+    if from_date.year == to_date.year:
+        return f"{from_date:%d/%m}–{to_date:%d/%m/%Y}"
+    return f"{from_date:%d/%m/%Y}–{to_date:%d/%m/%Y}"
+
+
+def formula_label(numerator: tuple[str, ...], base: str) -> str:
+    """How a rate is computed, as a report writer writes it: a sum in brackets,
+    "(Giải quyết trước hạn + Giải quyết đúng hạn) / Đã giải quyết"."""
+    top = " + ".join(LABELS[n] for n in numerator)
+    if len(numerator) > 1:
+        top = f"({top})"
+    return f"{top} / {LABELS[base]}"
+
+
+def _write_monthly(ws: Worksheet, frame: pd.DataFrame) -> None:
+    rows = frame[(frame["window"] == "month") & (frame["group_by"] == "all")]
+    rows = rows.sort_values("from_date", kind="stable")
+    headers = ["Tháng", LABELS["from_date"], LABELS["to_date"]]
+    headers += [LABELS[n] for n in MONTHLY_FIGURES + MONTHLY_RATES]
+    for c, text in enumerate(headers, start=1):
+        cell = put_cell(ws, 1, c, text)
+        cell.font = Font(bold=True)
+        cell.alignment = _CENTER
+    ws.row_dimensions[1].height = 62
+
+    r = 1
+    for _, row in rows.iterrows():
+        r += 1
+        put_cell(ws, r, 1, month_label(row["from_date"], row["to_date"]))
+        put_cell(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
+        put_cell(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
+        c = 4
+        for name in MONTHLY_FIGURES:
+            put_cell(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
+            c += 1
+        for name in MONTHLY_RATES:
+            _put_rate(ws, r, c, row, name)
+            c += 1
+    _box(ws, range(1, r + 1), range(1, len(headers) + 1))
+    ws.column_dimensions["A"].width = 18
+    for c in range(2, len(headers) + 1):
+        ws.column_dimensions[get_column_letter(c)].width = 13
+    ws.freeze_panes = "B2"
+    ws.print_title_rows = "1:1"
+
+    if r == 1:
+        return
+    chart = BarChart()
+    chart.type = "col"
+    chart.grouping = "clustered"
+    chart.title = "Hồ sơ tiếp nhận mới và đã giải quyết theo tháng"
+    chart.y_axis.title = "Số hồ sơ"
+    chart.x_axis.title = "Tháng"
+    chart.x_axis.delete = False  # openpyxl hides the axes by default in recent Excel
+    chart.y_axis.delete = False
+    for name in ("received_new", "resolved"):
+        column = 4 + MONTHLY_FIGURES.index(name)
+        chart.add_data(Reference(ws, min_col=column, min_row=1, max_row=r), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=2, max_row=r))
+    chart.width = 24
+    chart.height = 13
+    # The chart goes below the table, after a page break: printed on its own page, whole.
+    ws.row_breaks.append(Break(id=r))
+    ws.add_chart(chart, f"A{r + 3}")
+
+
+# --- all indicators -------------------------------------------------------------------------
+
+
+def _write_indicators(ws: Worksheet, frame: pd.DataFrame) -> None:
+    window_rank = {w: i for i, w in enumerate(WINDOWS)}
+    group_rank = {g: i for i, g in enumerate(GROUP_BYS)}
+    order = sorted(
+        (row for _, row in frame.iterrows()),
+        key=lambda row: (
+            window_rank.get(row["window"], len(WINDOWS)),
+            group_rank.get(row["group_by"], len(GROUP_BYS)),
+            row["from_date"],
+            _name_key(row["group_value"]),
+        ),
+    )
+
+    for c, name in enumerate(INDICATOR_COLUMNS, start=1):
+        cell = put_cell(ws, 1, c, LABELS[name])
+        cell.font = Font(bold=True)
+        cell.alignment = _CENTER
+    ws.row_dimensions[1].height = 45
+
+    r = 1
+    for row in order:
+        r += 1
+        put_cell(ws, r, 1, WINDOW_LABELS.get(row["window"], str(row["window"])))
+        put_cell(ws, r, 2, row["from_date"]).number_format = DATE_FORMAT
+        put_cell(ws, r, 3, row["to_date"]).number_format = DATE_FORMAT
+        put_cell(ws, r, 4, GROUP_BY_LABELS.get(row["group_by"], str(row["group_by"])))
+        put_cell(ws, r, 5, row["group_value"])
+        c = 6
+        for name in FIGURES:
+            put_cell(ws, r, c, _figure(row, name)).number_format = INT_FORMAT
+            c += 1
+        for name in RATES:
+            _put_rate(ws, r, c, row, name)
+            c += 1
+
+    last = get_column_letter(len(INDICATOR_COLUMNS))
+    ws.auto_filter.ref = f"A1:{last}{r}"
+    ws.freeze_panes = "F2"
+    ws.column_dimensions["A"].width = 12
+    ws.column_dimensions["D"].width = 10
+    ws.column_dimensions["E"].width = 32
+    for c in [2, 3, *range(6, len(INDICATOR_COLUMNS) + 1)]:
+        ws.column_dimensions[get_column_letter(c)].width = 11
+    ws.print_title_rows = "1:1"
+
+
+# --- overdue list ---------------------------------------------------------------------------
+
+#: Columns of the ``overdue`` table that the sheet reads.
+OVERDUE_COLUMNS: tuple[str, ...] = (
+    "window",
+    "dossier_code",
+    "overdue_kind",
+    "procedure_code",
+    "procedure_name",
+    "sector_name",
+    "unit_name",
+    "due_date",
+    "finished_date",
+    "days_late",
+)
+OVERDUE_HEADERS: tuple[str, ...] = (
+    "STT",
+    "Đơn vị xử lý",
+    "Mã hồ sơ",
+    "Thủ tục",
+    "Lĩnh vực",
+    "Tình trạng",
+    "Ngày hẹn trả",
+    "Ngày có kết quả",
+    "Số ngày quá hạn",
+    "Trong kỳ báo cáo",
+)
+OVERDUE_HEADER_ROW = 4
+_OVERDUE_WIDTHS: tuple[int, ...] = (6, 26, 20, 46, 18, 24, 12, 12, 10, 10)
+_OVERDUE_WRAPPED = (2, 4, 5)  # unit, procedure, sector: long names wrap
+#: When a dossier is late in several windows, the row of the widest window is shown.
+_OVERDUE_WINDOW_RANK = {"cumulative": 0, "ytd": 1, "period": 2}
+
+
+def overdue_rows(overdue: pd.DataFrame) -> list[dict[str, object]]:
+    """One row per dossier late in any window (widest window first), with ``in_period``;
+    sorted by unit, days late (most first), then dossier code."""
+    missing = [c for c in OVERDUE_COLUMNS if c not in overdue.columns]
+    if missing:
+        raise ValueError(f"Bảng hồ sơ quá hạn thiếu cột: {', '.join(missing)}.")
+    in_period = set(overdue.loc[overdue["window"] == "period", "dossier_code"])
+    chosen: dict[str, dict[str, object]] = {}
+    for record in overdue.to_dict("records"):
+        rank = _OVERDUE_WINDOW_RANK.get(str(record["window"]), len(_OVERDUE_WINDOW_RANK))
+        code = str(record["dossier_code"])
+        kept = chosen.get(code)
+        if kept is None or rank < kept["_rank"]:
+            chosen[code] = {**record, "_rank": rank, "in_period": code in in_period}
+    rows = []
+    for row in chosen.values():
+        unit = row["unit_name"]
+        row["unit_name"] = UNKNOWN_GROUP if is_missing(unit) or not str(unit) else str(unit)
+        rows.append(row)
+    return sorted(
+        rows,
+        key=lambda r: (_name_key(r["unit_name"]), -int(r["days_late"]), str(r["dossier_code"])),
+    )
+
+
+def _text_or_blank(value: object) -> str:
+    return "" if is_missing(value) else str(value)
+
+
+def _write_overdue(
+    ws: Worksheet,
+    overdue: pd.DataFrame,
+    totals: dict[str, pd.Series],
+    unit_name: str | None,
+) -> None:
+    bold = Font(bold=True)
+    last = get_column_letter(len(OVERDUE_HEADERS))
+    _merge(ws, f"A1:{last}1", "DANH SÁCH HỒ SƠ QUÁ HẠN").font = Font(bold=True, size=13)
+    ws["A1"].alignment = _CENTER
+    period, cumulative = totals["period"], totals["cumulative"]
+    unit = f"{' '.join(unit_name.split())} – " if unit_name and unit_name.strip() else ""
+    _merge(
+        ws,
+        f"A2:{last}2",
+        f"{unit}Hồ sơ giải quyết quá hạn hoặc đang giải quyết quá hạn, lũy kế "
+        f"{_window_text(cumulative)}; cột “Trong kỳ báo cáo”: có trong kỳ "
+        f"{_window_text(period)}. Số ngày quá hạn: ngày có kết quả (hoặc ngày cuối kỳ, nếu "
+        "chưa giải quyết) trừ ngày hẹn trả.",
+    ).font = Font(italic=True)
+    ws["A2"].alignment = _LEFT
+    ws.row_dimensions[2].height = 32
+    for c, text in enumerate(OVERDUE_HEADERS, start=1):
+        cell = put_cell(ws, OVERDUE_HEADER_ROW, c, text)
+        cell.font = bold
+        cell.alignment = _CENTER
+    ws.row_dimensions[OVERDUE_HEADER_ROW].height = 32
+
+    rows = overdue_rows(overdue)
+    r = OVERDUE_HEADER_ROW
+    for number, row in enumerate(rows, start=1):
+        r += 1
+        procedure = _text_or_blank(row["procedure_name"]) or _text_or_blank(row["procedure_code"])
+        values: list[object] = [
+            number,
+            row["unit_name"],
+            str(row["dossier_code"]),
+            procedure,
+            _text_or_blank(row["sector_name"]),
+            overdue_kind_label(str(row["overdue_kind"])),
+            None if is_missing(row["due_date"]) else as_date(row["due_date"]),
+            None if is_missing(row["finished_date"]) else as_date(row["finished_date"]),
+            int(row["days_late"]),
+            "Có" if row["in_period"] else "",
+        ]
+        for c, value in enumerate(values, start=1):
+            cell = put_cell(ws, r, c, value)
+            cell.alignment = _LEFT if c in _OVERDUE_WRAPPED else _CENTER
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+        # Printers do not grow rows to fit wrapped text: give each row the lines it needs.
+        lines = max(
+            math.ceil(len(str(values[c - 1])) / (_OVERDUE_WIDTHS[c - 1] - 2))
+            for c in _OVERDUE_WRAPPED
+        )
+        ws.row_dimensions[r].height = 15 * max(1, lines)
+    if not rows:
+        r += 1
+        _merge(ws, f"A{r}:{last}{r}", "Không có hồ sơ quá hạn.").alignment = _CENTER
+    _box(ws, range(OVERDUE_HEADER_ROW, r + 1), range(1, len(OVERDUE_HEADERS) + 1))
+    for c, width in enumerate(_OVERDUE_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = f"A{OVERDUE_HEADER_ROW + 1}"
+    ws.print_title_rows = f"{OVERDUE_HEADER_ROW}:{OVERDUE_HEADER_ROW}"
+    if rows:
+        ws.auto_filter.ref = f"A{OVERDUE_HEADER_ROW}:{last}{r}"
+
+
+# --- printing -------------------------------------------------------------------------------
+
+
+def print_setup(ws: Worksheet) -> None:
+    """How every sheet prints: A4 landscape, one page wide (as many pages tall as needed),
+    centred, page numbers in the footer, and its header rows repeated on every page (the rows
+    its writer set, else the first row)."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.oddFooter.center.text = "Trang &P/&N"
+    if not ws.print_title_rows:
+        ws.print_title_rows = "1:1"
+
+
+# --- saving ---------------------------------------------------------------------------------
+
+
+def _save_deterministic(wb: Workbook, path: Path, stamp: datetime) -> None:
+    """Save with fixed document dates and zip entry times, then replace ``path`` atomically.
+
+    ``openpyxl.Workbook.save`` stamps the current time into ``docProps/core.xml`` and every zip
+    entry, so the writer is driven directly and the archive is rewritten with ``stamp``.
+    """
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(wb, archive).write_data()
+
+    write_fixed_zip(raw.getvalue(), path, stamp)
