@@ -240,24 +240,30 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
         path, preamble + title_block(top, match), vocab.export_time_labels
     )
 
+    # memory: the sheet's table lives only until its cells are trimmed; the columns hoso keeps
+    # are filtered to the dossier rows before they are normalised (one copy each)
     table = sheet.load(None)
-    below = table.slice(match.header_start + match.header_rows)
-    rows_read = below.num_rows
+    sheet.release()
+    rows_read = table.slice(match.header_start + match.header_rows).num_rows
     data = table.slice(match.data_start)
+    del table
+    n_data = data.num_rows
     cells = [_blank_to_null(c) for c in data.columns]
+    del data
+    keep = pc.invert(_skipped_rows(cells, match, vocab))
+    first_row_number = sheet.first_row + match.data_start
+    row_numbers = pa.array(range(first_row_number, first_row_number + n_data), pa.int64())
+    kept = pc.sum(keep.cast(pa.int64())).as_py() or 0
 
-    columns: dict[str, pa.ChunkedArray] = {}
+    columns: dict[str, pa.ChunkedArray] = {"row_number": pc.filter(row_numbers, keep)}
     for name in CANONICAL_COLUMNS:
         j = match.columns.get(name)
         if j is None or j >= len(cells):
-            columns[name] = pa.chunked_array([pa.nulls(data.num_rows, pa.string())])
+            columns[name] = pa.chunked_array([pa.nulls(kept, pa.string())])
         else:
-            columns[name] = pc.fill_null(_nfc(cells[j]), "")
-
-    keep = pc.invert(_skipped_rows(cells, match, vocab))
-    first_row_number = sheet.first_row + match.data_start
-    row_numbers = pa.array(range(first_row_number, first_row_number + data.num_rows), pa.int64())
-    out = pa.table({"row_number": row_numbers, **columns}).filter(keep)
+            columns[name] = pc.fill_null(_nfc(pc.filter(cells[j], keep)), "")
+    del cells
+    out = pa.table(columns)
     out, warnings = settle_values(out, vocab, path.name, formulas=kind in ("xlsx", "xls"))
     return ReadResult(
         path=path,

@@ -34,6 +34,8 @@ class Sheet:
     first_row: int = 1
     #: what reading the sheet decided about the data (SPEC §8), filled when it is loaded
     warnings: list[DataWarning] = field(default_factory=list)
+    #: forgets the loaded table (the reader calls it once it holds the rows it keeps)
+    release: Callable[[], None] = lambda: None
 
 
 def _as_table(batch: object) -> pa.Table:
@@ -69,16 +71,27 @@ def excel_sheets(path: Path, kind: str = "xlsx") -> Iterator[Sheet]:
             "hoặc có mật khẩu. Hãy xuất lại tệp từ hệ thống."
         ) from exc
 
-    def loader(index: int) -> Callable[[int | None], pa.Table]:
+    def loader(index: int) -> tuple[Callable[[int | None], pa.Table], Callable[[], None]]:
         cache: list[pa.Table] = []
 
         def load(n_rows: int | None) -> pa.Table:
             if not cache:
+                # error cells (xlsx): scanned in a thread beside the reader (both release the
+                # GIL: zlib inflates, calamine parses), streamed, merged after the read
+                scan = (
+                    _ErrorCellScan(path, index)
+                    if kind == "xlsx" and isinstance(source, str)
+                    else None
+                )
                 try:
-                    sheet = reader.load_sheet(index, header_row=None, skip_rows=0, dtypes="string")
-                    table = _as_table(sheet.to_arrow())
-                    if kind == "xlsx" and isinstance(source, str):
-                        table = _with_error_cells(table, xlsx_error_cells(path, index))
+                    # eager: calamine's borrowed cells straight to one Arrow record batch
+                    batch = reader.load_sheet(
+                        index, header_row=None, skip_rows=0, dtypes="string", eager=True
+                    )
+                    table = _as_table(pa.Table.from_batches([batch]))
+                    del batch
+                    if scan is not None:
+                        table = _with_error_cells(table, scan.result())
                     elif kind == "xls":
                         cells = xls_error_cells(path, reader.sheet_names[index])
                         table = _with_error_cells(table, cells)
@@ -90,10 +103,11 @@ def excel_sheets(path: Path, kind: str = "xlsx") -> Iterator[Sheet]:
                     ) from exc
             return cache[0] if n_rows is None else cache[0].slice(0, n_rows)
 
-        return load
+        return load, cache.clear
 
     for index, name in enumerate(reader.sheet_names):
-        yield Sheet(name=name, load=loader(index))
+        load, release = loader(index)
+        yield Sheet(name=name, load=load, release=release)
 
 
 # --- CSV: DuckDB's reader, all text ----------------------------------------------------------
@@ -166,7 +180,7 @@ def csv_sheets(path: Path, head: bytes) -> Iterator[Sheet]:
             cache.append(table)
         return cache[0] if n_rows is None else cache[0].slice(0, n_rows)
 
-    yield Sheet(name="CSV", load=load, warnings=warnings)
+    yield Sheet(name="CSV", load=load, warnings=warnings, release=cache.clear)
 
 
 #: The longest CSV record DuckDB reads (its default, 2 MiB, refuses a file for one long cell).
@@ -433,10 +447,50 @@ def _col_index(letters: bytes) -> int:
     return n - 1
 
 
+class _ErrorCellScan:
+    """:func:`xlsx_error_cells` of one sheet, run in a thread while the reader parses it."""
+
+    def __init__(self, path: Path, index: int) -> None:
+        self._cells: dict[tuple[int, int], str] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path, index), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path, index: int) -> None:
+        try:
+            self._cells = xlsx_error_cells(path, index)
+        except BaseException as exc:  # re-raised in the reading thread by result()
+            self._error = exc
+
+    def result(self) -> dict[tuple[int, int], str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._cells
+
+
+#: Markup of an error cell or a formula; the sheet is parsed for them only when one occurs.
+_ERROR_MARKERS = (b't="e"', b"<f")
+_SCAN_CHUNK = 1 << 20
+
+
+def _has_error_markup(f) -> bool:
+    """Whether a sheet's XML stream holds an error cell or a formula, read in chunks (the XML
+    of a 500k-row sheet is ~280 MB: never held whole for this test)."""
+    tail = b""
+    while chunk := f.read(_SCAN_CHUNK):
+        window = tail + chunk
+        if any(marker in window for marker in _ERROR_MARKERS):
+            return True
+        tail = window[-8:]
+    return False
+
+
 def xlsx_error_cells(path: Path, index: int) -> dict[tuple[int, int], str]:
     """(0-based row, 0-based column) → text of the error cells and the formula cells without a
     cached value of sheet ``index``: ``#N/A`` etc., or ``=formula`` (SPEC §3). The Excel
-    reader returns these as empty cells. Scanned only where the sheet holds such markup."""
+    reader returns these as empty cells. Parsed only where the sheet holds such markup (a
+    streamed test first)."""
     import html
     import zipfile
 
@@ -446,10 +500,11 @@ def xlsx_error_cells(path: Path, index: int) -> dict[tuple[int, int], str]:
             if member is None:
                 return {}
             with z.open(member) as f:
+                if not _has_error_markup(f):
+                    return {}
+            with z.open(member) as f:
                 data = f.read()
     except (KeyError, OSError, zipfile.BadZipFile):
-        return {}
-    if b't="e"' not in data and b"<f" not in data:
         return {}
     dim = re.search(rb'<(?:\w+:)?dimension\s+ref="\$?([A-Z]{1,3})', data[:4096])
     first_col = _col_index(dim.group(1)) if dim else 0
