@@ -22,14 +22,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pipelines.summary import (
+    EXIT_BROKEN_PIPE,
+    EXIT_DIFFER,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_PUBLISHED,
+    EXIT_PUBLISHED,
+    EXIT_USAGE,
+)
+
 if TYPE_CHECKING:
     from pipelines.settings import Settings
 
-EXIT_NOT_PUBLISHED = 1
-EXIT_USAGE = 2
-#: Exit code when the reader of our output went away (``hoso status | head``): as SIGPIPE.
-EXIT_BROKEN_PIPE = 141
-EXIT_INTERRUPTED = 130
 #: Where an unexpected error's traceback goes: this file in the database's folder.
 ERROR_LOG_NAME = "hoso-loi.log"
 
@@ -249,8 +253,6 @@ def _run_locked(
     _quiet_environment()
     if not os.environ.get("PREFECT_API_URL"):
         _progress_line("Khởi động Prefect (máy chủ tạm thời, khoảng 10 giây)…")
-    from prefect.task_runners import ThreadPoolTaskRunner
-
     from pipelines import progress
     from pipelines.flows import hoso_flow
     from pipelines.report_text import print_run
@@ -259,10 +261,8 @@ def _run_locked(
         progress.use(progress.TerminalProgress())
     else:
         progress.use(progress.LineProgress())
-    workers = settings.workers or max(1, os.cpu_count() or 1)
-    flow = hoso_flow.with_options(task_runner=ThreadPoolTaskRunner(max_workers=workers))
     try:
-        result = flow(
+        result = hoso_flow(
             exports=str(args.exports) if args.exports else None,
             database=str(args.db) if args.db else None,
             output=str(args.out) if args.out else None,
@@ -324,7 +324,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         vocab = load_settings(args.config).vocabulary()
     except SettingsError as exc:
         return _fail(str(exc))
-    worst = 0
+    worst = EXIT_PUBLISHED
     for path in args.files:
         _say(f"== {path}")
         if not path.is_file():
@@ -385,7 +385,7 @@ def cmd_periods(args: argparse.Namespace) -> int:
     _say(f"{'Tên (--period)':<16} {'Kỳ':<34} Từ ngày     Đến ngày")
     for p in periods_of_year(year):
         _say(f"{p.name:<16} {p.label:<34} {p.from_date:%d/%m/%Y}  {p.to_date:%d/%m/%Y}")
-    return 0
+    return EXIT_PUBLISHED
 
 
 # --- status --------------------------------------------------------------------------------
@@ -463,7 +463,7 @@ def cmd_files(args: argparse.Namespace) -> int:
         "Tệp đã nạp vẫn được tính dù đã rời thư mục tệp xuất; bỏ tệp nạp nhầm bằng "
         "'hoso forget TỆP|MÃ_BĂM'."
     )
-    return 0
+    return EXIT_PUBLISHED
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
@@ -492,7 +492,7 @@ def cmd_forget(args: argparse.Namespace) -> int:
         "Lần chạy sau sẽ tính lại số liệu như chưa từng nạp các tệp này. Nếu tệp vẫn còn "
         "trong thư mục tệp xuất, hãy chuyển nó ra chỗ khác trước, nếu không nó sẽ được nạp lại."
     )
-    return 0
+    return EXIT_PUBLISHED
 
 
 # --- serve ---------------------------------------------------------------------------------
@@ -515,8 +515,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 # --- doi-chieu ------------------------------------------------------------------------------
-
-EXIT_DIFFER = 4
 
 
 def cmd_doi_chieu(args: argparse.Namespace) -> int:
@@ -577,7 +575,7 @@ def cmd_doi_chieu(args: argparse.Namespace) -> int:
         _say(f"Đã ghi bảng đối chiếu: {target}")
     if result.agrees:
         _say("Kết luận: biểu của hệ thống KHỚP với số liệu hoso.")
-        return 0
+        return EXIT_PUBLISHED
     _say("Kết luận: biểu của hệ thống CHÊNH LỆCH với số liệu hoso (mã thoát 4).")
     return EXIT_DIFFER
 

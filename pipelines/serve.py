@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipelines.settings import Settings
+from pipelines.summary import EXIT_PUBLISHED, EXIT_USAGE
 
 if TYPE_CHECKING:
     from prefect.deployments.runner import RunnerDeployment
@@ -42,8 +43,6 @@ SERVER_START_TIMEOUT = 120.0
 #: Seconds to wait for a server configured through PREFECT_API_URL to answer.
 CONFIGURED_SERVER_TIMEOUT = 15.0
 SERVER_STOP_TIMEOUT = 20.0
-EXIT_OK = 0
-EXIT_USAGE = 2
 
 
 class ServeError(RuntimeError):
@@ -408,7 +407,7 @@ def serve(
             _say("Đang dừng máy chủ Prefect…")
             server.stop()
             _say("Đã dừng. Lịch vẫn được lưu; chạy lại 'hoso serve' để tiếp tục.")
-    return EXIT_OK
+    return EXIT_PUBLISHED
 
 
 def _serve_deployment(

@@ -6,6 +6,7 @@ a value of the wrong form is an error that names the key and the expected form.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,10 @@ class Settings:
     statuses: dict[str, list[str]] = field(default_factory=dict)
     flags: dict[str, list[str]] = field(default_factory=dict)
     source: Path | None = None
+
+    def reader_threads(self) -> int:
+        """Threads that read exports: ``workers``, or one per core when it is 0."""
+        return self.workers or max(1, os.cpu_count() or 1)
 
     def vocabulary(self) -> Vocabulary:
         """The committed vocabulary plus this configuration's additions."""

@@ -1,26 +1,48 @@
-"""What a run did, for run.json, the terminal and the Prefect UI. No personal data: files are
-named by their path relative to the exports folder, rows by row number, values only from
-non-personal columns."""
+"""The run record: what a run did, for run.json, the terminal, the runs table and the Prefect
+UI; and the one home of hoso's exit codes.
+
+Plain data only: this module imports nothing of the reader, the loader or the database, so
+``publish`` and the CLI depend on the record, not on how files are read (the stages turn read
+results into entries, see ``pipelines.stages``). No personal data: files are named by their
+path relative to the exports folder, rows by row number, values only from non-personal
+columns."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from pipelines.data_warnings import DataWarning, sort_warnings
-from pipelines.ingest import AlreadyLoaded, Refusal, relative_name
-from pipelines.load import LoadStats
-from pipelines.read import ReadResult
+
+# --- exit codes: the one home of what a hoso command returns ----------------------------------
 
 EXIT_PUBLISHED = 0
-EXIT_VALIDATION_FAILED = 1
+#: nothing new was published (a check failed, the run stopped, an unexpected error)
+EXIT_NOT_PUBLISHED = 1
+EXIT_VALIDATION_FAILED = EXIT_NOT_PUBLISHED
 EXIT_USAGE = 2
 EXIT_PUBLISHED_WITH_REFUSALS = 3
+#: ``hoso doi-chieu``: the portal's form 06 and hoso's figures differ
+EXIT_DIFFER = 4
+EXIT_INTERRUPTED = 130
+#: the reader of our output went away (``hoso status | head``): as SIGPIPE
+EXIT_BROKEN_PIPE = 141
+
+#: a run's outcomes, as run.json and the runs table name them
+OUTCOMES = ("published", "unchanged", "validation_failed", "failed")
+
+
+def exit_code_of(outcome: str, *, refusals: bool) -> int:
+    """The exit code of a run that ended with ``outcome``: 0 published (or unchanged), 3 the
+    same with refused files, 1 nothing new published."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown run outcome {outcome!r}")
+    if outcome in ("published", "unchanged"):
+        return EXIT_PUBLISHED_WITH_REFUSALS if refusals else EXIT_PUBLISHED
+    return EXIT_NOT_PUBLISHED
+
 
 PROBLEM_LABELS = {
     "missing": "thiếu giá trị",
@@ -76,83 +98,38 @@ class RunSummary:
     #: what hoso decided about the data (SPEC §7, §8); never changes the exit code
     warnings: list[DataWarning] = field(default_factory=list)
 
-    def name_of(self, path: Path) -> str:
-        """A file's name as shown everywhere: its path relative to the exports folder."""
-        return relative_name(Path(path), Path(self.exports))
-
     def add_warnings(self, warnings: Iterable[DataWarning]) -> None:
         """Add data warnings (any module's); kept in the stable order of SPEC §8."""
         self.warnings = sort_warnings([*self.warnings, *warnings])
 
-    def add_loaded(
-        self, result: ReadResult, stats: LoadStats, con: duckdb.DuckDBPyConnection
-    ) -> None:
-        """Record a loaded file with its accounting and its rejects grouped by reason."""
-        rejects = con.execute(
-            """
-            select problem, column_name, coalesce(value, '') as value, count(*) as n,
-                   list(row_number order by row_number)[1:5] as rows
-            from rejects where file_hash = $h
-            group by all order by n desc, problem, column_name, value
-            """,
-            {"h": result.file_hash},
-        ).fetchall()
-        self.files.append(
-            {
-                "file": self.name_of(result.path),
-                "file_hash": result.file_hash,
-                "kind": result.kind,
-                "sheet": result.sheet,
-                "export_at": result.export_at,
-                "export_time_rule": result.export_time_rule,
-                "rows_read": stats.rows_read,
-                "rows_loaded": stats.rows_loaded,
-                "rows_rejected": stats.rows_rejected,
-                "rows_skipped": stats.rows_skipped,
-                "rows_duplicate": stats.rows_duplicate,
-                "header_rows": result.header_rows,
-                "columns": result.columns,
-                "ignored_headers": result.ignored_headers,
-                "ignored_sheets": result.ignored_sheets,
-                "personal_columns_dropped": result.personal_columns,
-                "rejects": [
-                    {
-                        "problem": problem,
-                        "column": column,
-                        "value": value,
-                        "count": n,
-                        "example_rows": rows,
-                        "message": reject_message(problem, column, value),
-                    }
-                    for problem, column, value, n, rows in rejects
-                ],
-            }
-        )
+    def end(self, outcome: str, message: str | None = None) -> None:
+        """Set the run's outcome and, from it, its exit code (and the message, if given)."""
+        self.outcome = outcome
+        self.exit_code = exit_code_of(outcome, refusals=bool(self.files_refused))
+        if message is not None:
+            self.message = message
 
-    def add_refused(self, refusal: Refusal) -> None:
-        self.files_refused.append(
-            {
-                "file": self.name_of(refusal.path),
-                "sheet": refusal.sheet,
-                "reason": refusal.reason,
-                "headers_found": list(refusal.headers),
-                "error": refusal.error,
-            }
-        )
+    def add_file(self, entry: dict[str, Any]) -> None:
+        """Record a loaded file: its accounting and its rejects (plain data, see stages)."""
+        self.files.append(entry)
 
-    def add_skipped(self, skipped: AlreadyLoaded) -> None:
-        """A file whose bytes were loaded before; a copy under another name is a warning."""
-        name = self.name_of(skipped.path)
+    def add_refused(self, entry: dict[str, Any]) -> None:
+        """Record a refused file: name, sheet, reason, headers found, error."""
+        self.files_refused.append(entry)
+
+    def add_skipped(self, name: str, first: str | None) -> None:
+        """A file whose bytes were loaded before (``first``: the file read, when known); a copy
+        under another name is a warning."""
         self.files_already_loaded.append(name)
-        if skipped.first is not None and skipped.first != name:
+        if first is not None and first != name:
             self.add_warnings(
                 [
                     DataWarning.of(
                         "duplicate_file",
                         name,
-                        f"Tệp '{name}' trùng từng byte với tệp '{skipped.first}' (đã đọc): "
+                        f"Tệp '{name}' trùng từng byte với tệp '{first}' (đã đọc): "
                         "bỏ qua bản sao, số liệu chỉ tính một lần.",
-                        [skipped.first],
+                        [first],
                         count=1,
                     )
                 ]

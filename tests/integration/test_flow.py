@@ -220,3 +220,25 @@ def test_an_interrupted_publish_leaves_the_old_outputs(published, tmp_path, monk
         run(SAMPLES, work, period_from=date(2026, 2, 15), period_to=date(2026, 3, 14))
     out_after = {p.name: p.read_bytes() for p in (work / "out").iterdir() if p.is_file()}
     assert out_after == out_before
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_the_flow_reads_with_the_configured_workers(tmp_path, monkeypatch, workers):
+    """Served runs load hoso.toml in a new process: the flow itself sizes its read pool from
+    the settings (as ``hoso run`` does), not the pool fixed when the flow was decorated."""
+    from pipelines import flows
+
+    sizes: list[int] = []
+    pool_of = flows.reader_pool
+
+    def spy(settings):
+        pool = pool_of(settings)
+        sizes.append(pool._max_workers)
+        return pool
+
+    monkeypatch.setattr(flows, "reader_pool", spy)
+    config = tmp_path / "hoso.toml"
+    config.write_text(f"workers = {workers}\n", encoding="utf-8")
+    result = run(SAMPLES, tmp_path, config=str(config))
+    assert result["exit_code"] == 0
+    assert sizes == [workers]
