@@ -23,6 +23,9 @@ ROOT = _code_root()
 SQL_DIR = ROOT / "sql"
 EXPECTATIONS_DIR = ROOT / "expectations"
 
+#: The schema a run builds its tables in; validated, they are swapped into ``main``.
+STAGING = "staging"
+
 
 def sql_text(name: str) -> str:
     """The text of ``sql/<name>.sql`` (``name`` like ``indicators/indicators``)."""

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 import duckdb
 
 from pipelines.contract import UNKNOWN_GROUP
-from pipelines.db import sql_text
+from pipelines.db import STAGING, sql_text
 from pipelines.periods import Window
 
-STAGING = "staging"
+__all__ = ["LAYERS", "STAGING", "build_tables", "update_dossiers"]
 
 #: Derived tables rebuilt whole on every run, in build order: (table, SQL file). The dossiers
 #: table before them is kept up to date incrementally (:func:`update_dossiers`).

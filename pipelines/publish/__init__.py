@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.db import STAGING as STAGING_SCHEMA
 from pipelines.periods import Window
 from pipelines.publish.atomic import SwapFailed, draft_dir, recover, swap_dir, swap_tables
 from pipelines.publish.files import write_csv, write_json
@@ -34,7 +35,6 @@ __all__ = [
 #: The Great Expectations Data Docs site, inside the output folder.
 DOCS_DIR = "kiem-tra"
 PUBLISHED_TABLES: tuple[str, ...] = ("indicators", "overdue")
-STAGING_SCHEMA = "staging"
 
 
 def publish(
