@@ -12,37 +12,56 @@
 -- pipelines/row_checks.py). finished_at keeps the exported time.
 -- $everything: all dossiers; otherwise only those listed in the temporary table changed_codes
 -- (the dossiers of newly loaded files: pipelines.transform.update_dossiers).
+--
+-- How the winner is found without sorting the whole history (a window over every snapshot row
+-- is the slow part at millions of rows): each snapshot row gets one integer key that orders
+-- like (export_at, file_hash, row_number) — the file's rank by (export_at, file_hash) in the
+-- high 64 bits, its row number in the low ones — and each dossier's winning key is a maximum
+-- in a group by on the narrow columns; the winning rows are then read by that key.
 
 with
 
-snapshots as (
+files_ranked as (
+    select
+        file_hash,
+        export_at,
+        export_time_rule = 'file_mtime' as from_mtime,
+        row_number() over (order by export_at, file_hash) as file_rank
+    from files
+),
+
+snapshots as not materialized (
     select
         snapshot_rows.*,
-        files.export_at,
-        files.export_time_rule = 'file_mtime' as from_mtime,
+        files_ranked.export_at,
+        files_ranked.from_mtime,
+        -- orders like (export_at, file_hash, row_number); unique, as (file_hash, row_number) is
+        (cast(files_ranked.file_rank as hugeint) << 64) + snapshot_rows.row_number
+            as snapshot_key,
         snapshot_rows.finished_at is not null
             or snapshot_rows.status_class in ('finished', 'withdrawn', 'refused') as has_result
     from snapshot_rows
-    inner join files using (file_hash)
+    inner join files_ranked using (file_hash)
     where $everything or dossier_code in (select dossier_code from changed_codes)
 ),
 
-ranked as (
+-- one row per dossier_code: the key of its winning row. When some row of the dossier has a
+-- result, a row without a result from a modification-time file cannot win.
+winners as (
     select
-        *,
-        bool_or(has_result) over (partition by dossier_code) as any_result
+        case
+            when bool_or(has_result)
+                then max(snapshot_key) filter (where not from_mtime or has_result)
+            else max(snapshot_key)
+        end as snapshot_key
     from snapshots
+    group by dossier_code
 ),
 
 latest as (
-    select *
-    from ranked
-    -- a row without a result from a modification-time file cannot win over a result
-    where not (from_mtime and not has_result and any_result)
-    qualify row_number() over (
-        partition by dossier_code
-        order by export_at desc, file_hash desc, row_number desc
-    ) = 1
+    select snapshots.*
+    from snapshots
+    semi join winners using (snapshot_key)
 ),
 
 final as (
