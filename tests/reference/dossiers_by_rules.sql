@@ -1,4 +1,4 @@
--- REFERENCE for the tests, not used by the pipeline: sql/staging/dossiers.sql computed the
+-- REFERENCE for the tests, not used by the pipeline: sql/dossiers/dossiers.sql computed the
 -- plainest way, with window functions over every snapshot row (the pipeline's SQL before it
 -- found the winners by a group by on one integer key). tests/unit/test_dossiers_reference.py
 -- requires the pipeline's SQL to give exactly this table on generated snapshots.

@@ -1,4 +1,4 @@
-"""sql/staging/dossiers.sql (winners by a group by on one integer key, fast) gives exactly the
+"""sql/dossiers/dossiers.sql (winners by a group by on one integer key, fast) gives exactly the
 table of tests/reference/dossiers_by_rules.sql (window functions over every snapshot row) on
 generated files and snapshot rows: several exports of a dossier, equal export times, files
 whose export time is only their modification time, rows with and without a result."""
@@ -90,7 +90,7 @@ def _tables(files, rows, changed):
             "insert into changed_codes select unnest($codes::varchar[])", {"codes": changed}
         )
         result = []
-        for sql in (sql_text("staging/dossiers"), REFERENCE):
+        for sql in (sql_text("dossiers/dossiers"), REFERENCE):
             for everything in (True, False):
                 result.append(
                     con.execute(
