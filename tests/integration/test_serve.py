@@ -8,6 +8,7 @@ started it.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,8 +29,10 @@ from pipelines.serve import (
     is_healthy,
     port_is_free,
     prefect_home,
+    running_api_url,
     schedule_of,
     start_server,
+    state_path,
     ui_api_url,
 )
 from pipelines.settings import Settings
@@ -37,6 +40,7 @@ from pipelines.settings import Settings
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
+SAMPLES = ROOT / "sample_exports"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 WAIT = 60.0
 
@@ -177,6 +181,40 @@ def _read(out: Path) -> str:
     )
 
 
+def _hoso_run(work: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(work / "run-home"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PYTHONUTF8="1",
+        PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "--config", "hoso.toml", "run"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def _flow_run_states(api_url: str) -> list[str]:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{api_url}/flow_runs/filter",
+        data=b"{}",
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return [r["state_type"] for r in json.loads(response.read())]
+
+
 def _ui_settings(url: str) -> dict:
     """What the Prefect UI reads first: where its API is."""
     import json
@@ -267,10 +305,21 @@ def test_serve_starts_and_stops_its_own_server(
         # the start-up message has been printed once the deployment exists
         _wait_for(lambda: "Ctrl+C" in _read(tmp_path), process, tmp_path, "message")
         assert _ui_settings(f"http://127.0.0.1:{port}")["api_url"] == api_url
+        # `hoso run` on the same database finds the served API and runs its flow there
+        assert running_api_url(settings) == api_url
+        shutil.copy(SAMPLES / "dvc_national_sync_20260416.csv", work / "exports")
+        run = _hoso_run(work)
+        assert run.returncode == 0, run.stderr
+        assert f"Dùng máy chủ Prefect của 'hoso serve' tại http://127.0.0.1:{port}" in run.stderr
+        assert "máy chủ tạm thời" not in run.stderr
+        assert "COMPLETED" in _flow_run_states(api_url)
     finally:
         code = _stop(process)
+        (work / "exports" / "dvc_national_sync_20260416.csv").unlink(missing_ok=True)
     text = _read(tmp_path)
     assert code == 0, text
+    assert not state_path(settings).exists()
+    assert running_api_url(settings) is None
     assert f"http://127.0.0.1:{port}" in text
     assert "'15 1 * * *'" in text and TIMEZONE in text
     assert "Ctrl+C" in text
