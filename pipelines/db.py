@@ -36,5 +36,5 @@ def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConn
     con = duckdb.connect(str(path), read_only=read_only)
     if not read_only:
         con.execute(sql_text("schema/tables"))
-        con.execute(sql_text("staging/macros"))
+        con.execute(sql_text("parse/macros"))
     return con

@@ -149,20 +149,20 @@ def _run(
     logger.info("Đã dựng bảng: %s", summary.tables)
     stages.add_data_warnings(settings, summary, windows)
 
-    staged = publish.staging_dir(settings.output, summary.run_id)
+    draft = publish.draft_dir(settings.output, summary.run_id)
     progress.stage("Kiểm tra số liệu (expectations/)")
     new_files = [f["file_hash"] for f in summary.files]
-    outcome = validate_tables(settings.database, staged / publish.DOCS_DIR, new_files)
+    outcome = validate_tables(settings.database, draft / publish.DOCS_DIR, new_files)
     summary.validation = outcome.summary()
     logger.info("Kiểm tra: %d/%d đạt", summary.validation["passed"], summary.validation["checks"])
     if not outcome.success:
-        return stages.end_validation_failed(settings, summary, staged, outcome, logger)
+        return stages.end_validation_failed(settings, summary, draft, outcome, logger)
     summary.end("published")
     progress.stage("Công bố kết quả")
     try:
-        publish_outputs(settings.database, staged, settings.output, summary, settings)
+        publish_outputs(settings.database, draft, settings.output, summary, settings)
     except publish.SwapFailed as exc:
-        return stages.end_swap_failed(settings, summary, staged, exc, logger)
+        return stages.end_swap_failed(settings, summary, draft, exc, logger)
     publish_artifacts(settings.output)
     warnings_artifact(summary.as_dict()["warnings"])
     logger.info("Đã công bố vào %s", settings.output)

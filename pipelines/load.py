@@ -1,7 +1,7 @@
 """Read results → DuckDB: the ``files``, ``snapshot_rows`` and ``rejects`` tables.
 
 Each file is loaded in one transaction: its parsed rows, its rejects and its ``files`` row
-appear together or not at all. Values are parsed by ``sql/staging/parsed_rows.sql``.
+appear together or not at all. Values are parsed by ``sql/parse/parsed_rows.sql``.
 """
 
 from __future__ import annotations
@@ -66,9 +66,7 @@ def load_file(
     con.execute("begin transaction")
     try:
         con.register("incoming_rows", result.rows)
-        con.execute(
-            "create or replace temp table parsed_rows as " + sql_text("staging/parsed_rows")
-        )
+        con.execute("create or replace temp table parsed_rows as " + sql_text("parse/parsed_rows"))
         con.unregister("incoming_rows")
         con.execute(
             """

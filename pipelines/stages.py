@@ -324,7 +324,7 @@ def add_data_warnings(
 def validate_tables(
     database: Path, docs_dir: Path, new_files: list[str]
 ) -> validation.ValidationOutcome:
-    """Run the expectation suites over the staged tables; Data Docs into docs_dir."""
+    """Run the expectation suites over the draft tables; Data Docs into docs_dir."""
     with closing(db.connect(database)) as con:
         return validation.validate_tables(con, transform.STAGING, docs_dir, new_files)
 
@@ -333,11 +333,11 @@ def validate_tables(
 
 
 def publish_outputs(
-    database: Path, staged: Path, out: Path, summary: RunSummary, settings: Settings
+    database: Path, draft: Path, out: Path, summary: RunSummary, settings: Settings
 ) -> list[str]:
-    """Write every output into the staging folder, then swap tables and folder."""
+    """Write every output into the draft folder, then swap tables and folder."""
     with closing(db.connect(database)) as con:
-        return publish.publish(con, staged, out, summary, unit_name=settings.unit_name)
+        return publish.publish(con, draft, out, summary, unit_name=settings.unit_name)
 
 
 def record(database: Path, summary: RunSummary) -> None:
@@ -376,25 +376,25 @@ def end_unchanged(settings: Settings, summary: RunSummary) -> dict[str, Any]:
 
 
 def end_validation_failed(
-    settings: Settings, summary: RunSummary, staged: Path, outcome: Any, logger: Logger
+    settings: Settings, summary: RunSummary, draft: Path, outcome: Any, logger: Logger
 ) -> dict[str, Any]:
     """A critical check failed: nothing is published, the checked run is kept for reading."""
     summary.end("validation_failed")
     for finding in outcome.failed:
         logger.error(finding.message())
-    publish.keep_failed_run(staged, settings.database, summary)
+    publish.keep_failed_run(draft, settings.database, summary)
     record(settings.database, summary)
     return summary.as_dict()
 
 
 def end_swap_failed(
-    settings: Settings, summary: RunSummary, staged: Path, exc: publish.SwapFailed, logger: Logger
+    settings: Settings, summary: RunSummary, draft: Path, exc: publish.SwapFailed, logger: Logger
 ) -> dict[str, Any]:
     """The outputs could not replace the published ones: the old ones stay, the run is kept."""
     summary.end("failed")
     summary.finished_at = None
     logger.error(exc.message)
-    publish.keep_failed_run(staged, settings.database, summary, message=exc.message)
+    publish.keep_failed_run(draft, settings.database, summary, message=exc.message)
     record(settings.database, summary)
     return summary.as_dict()
 

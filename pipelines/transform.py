@@ -74,7 +74,7 @@ def update_dossiers(con: duckdb.DuckDBPyConnection) -> int:
         ).fetchall()[0][0]
         > 0
     )
-    sql = sql_text("staging/dossiers")
+    sql = sql_text("dossiers/dossiers")
     con.execute("begin transaction")
     try:
         if full:

@@ -1,6 +1,6 @@
 """Publish a validated set of figures: files into ``--out`` and tables into the database.
 
-Everything is written into a staging folder first; the published tables and the folder are
+Everything is written into a draft folder first; the published tables and the folder are
 swapped only when every file is complete (see :mod:`pipelines.publish.atomic`).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.periods import Window
-from pipelines.publish.atomic import SwapFailed, recover, staging_dir, swap_dir, swap_tables
+from pipelines.publish.atomic import SwapFailed, draft_dir, recover, swap_dir, swap_tables
 from pipelines.publish.files import write_csv, write_json
 from pipelines.summary import RunSummary
 
@@ -24,11 +24,11 @@ __all__ = [
     "DOCS_DIR",
     "SwapFailed",
     "artifact_rows",
+    "draft_dir",
     "keep_failed_run",
     "publish",
     "record_run",
     "recover",
-    "staging_dir",
 ]
 
 #: The Great Expectations Data Docs site, inside the output folder.
@@ -39,37 +39,37 @@ STAGING_SCHEMA = "staging"
 
 def publish(
     con: duckdb.DuckDBPyConnection,
-    staged: Path,
+    draft: Path,
     out: Path,
     summary: RunSummary,
     *,
     unit_name: str | None = None,
 ) -> list[str]:
-    """Write every output of SPEC §7 into ``staged``, then swap it in; returns file names."""
+    """Write every output of SPEC §7 into ``draft``, then swap it in; returns file names."""
     from pipelines.publish.report import write_report, write_report_docx, write_report_plain
     from pipelines.publish.workbook import write_workbook
 
-    write_csv(con.sql(f"select * from {STAGING_SCHEMA}.indicators"), staged / "indicators.csv")
-    write_csv(con.sql(f"select * from {STAGING_SCHEMA}.overdue"), staged / "overdue.csv")
+    write_csv(con.sql(f"select * from {STAGING_SCHEMA}.indicators"), draft / "indicators.csv")
+    write_csv(con.sql(f"select * from {STAGING_SCHEMA}.overdue"), draft / "overdue.csv")
     indicators = con.sql(f"select * from {STAGING_SCHEMA}.indicators").df()
     overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").df()
     write_workbook(
         indicators,
-        staged / "indicators.xlsx",
+        draft / "indicators.xlsx",
         unit_name=unit_name,
         overdue=overdue,
         warnings=summary.warnings,
     )
-    (staged / "report.md").write_text(
+    (draft / "report.md").write_text(
         write_report(indicators, unit_name=unit_name), encoding="utf-8"
     )
-    write_report_docx(indicators, staged / "bao-cao.docx", unit_name=unit_name)
-    (staged / "bao-cao.txt").write_text(
+    write_report_docx(indicators, draft / "bao-cao.docx", unit_name=unit_name)
+    (draft / "bao-cao.txt").write_text(
         write_report_plain(indicators, unit_name=unit_name), encoding="utf-8"
     )
     summary.finished_at = datetime.now().replace(microsecond=0)
-    write_json(summary.for_run_json(), staged / "run.json")
-    names = sorted(p.name for p in staged.iterdir())
+    write_json(summary.for_run_json(), draft / "run.json")
+    names = sorted(p.name for p in draft.iterdir())
 
     old: list[Path | None] = []
 
@@ -77,7 +77,7 @@ def publish(
         record_run(con, summary)
         # raises SwapFailed: the tables and the run row roll back. The old folder stays until
         # the commit, so that a crash before it can be undone by recover()
-        old.append(swap_dir(staged, out, keep_old=True))
+        old.append(swap_dir(draft, out, keep_old=True))
 
     swap_tables(con, PUBLISHED_TABLES, STAGING_SCHEMA, before_commit=tables_then_folder)
     if old and old[0] is not None:
@@ -172,7 +172,7 @@ def failed_runs_dir(database: Path) -> Path:
 
 
 def keep_failed_run(
-    staged: Path, database: Path, summary: RunSummary, *, message: str | None = None
+    draft: Path, database: Path, summary: RunSummary, *, message: str | None = None
 ) -> Path:
     """Keep a failed run's report and Data Docs beside the database; publish nothing.
 
@@ -183,8 +183,8 @@ def keep_failed_run(
     target = runs / f"run-{summary.run_id}"
     if target.exists():
         shutil.rmtree(target)
-    if staged.exists():
-        shutil.move(str(staged), str(target))
+    if draft.exists():
+        shutil.move(str(draft), str(target))
     else:
         target.mkdir(parents=True)
     (target / ".complete").unlink(missing_ok=True)

@@ -1,6 +1,6 @@
 """Swap a complete, validated set of outputs in one step; recover from an interrupted swap.
 
-Outputs are built in a sibling staging folder (``.out.staging-<run>``), marked complete, then
+Outputs are built in a sibling draft folder (``.out.draft-<run>``), marked complete, then
 swapped with the published folder by two renames. A run interrupted between the renames is
 finished or undone by :func:`recover` at the start of the next run, so the folder always holds
 one complete set: the old one or the new one.
@@ -17,21 +17,24 @@ from pathlib import Path
 import duckdb
 
 COMPLETE_MARKER = ".complete"
+#: Name part of a draft folder; ``staging`` is the name earlier versions gave it (still recovered).
+DRAFT = "draft"
+_DRAFTS = (DRAFT, "staging")
 
 
-def staging_dir(out: Path, run_id: str) -> Path:
+def draft_dir(out: Path, run_id: str) -> Path:
     """A fresh folder beside ``out`` to build the outputs of run ``run_id`` in."""
-    path = out.parent / f".{out.name}.staging-{run_id}"
+    path = out.parent / f".{out.name}.{DRAFT}-{run_id}"
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
     return path
 
 
-def _siblings(out: Path, kind: str) -> list[Path]:
+def _siblings(out: Path, *kinds: str) -> list[Path]:
     if not out.parent.exists():
         return []
-    return sorted(out.parent.glob(f".{out.name}.{kind}-*"))
+    return sorted(p for kind in kinds for p in out.parent.glob(f".{out.name}.{kind}-*"))
 
 
 def _run_id(folder: Path) -> str | None:
@@ -54,7 +57,7 @@ def recover(out: Path, published: Callable[[str], bool] | None = None) -> None:
     candidates = [
         *([out] if out.exists() else []),
         *reversed(_siblings(out, "old")),
-        *(p for p in reversed(_siblings(out, "staging")) if (p / COMPLETE_MARKER).exists()),
+        *(p for p in reversed(_siblings(out, *_DRAFTS)) if (p / COMPLETE_MARKER).exists()),
     ]
     chosen = None
     if published is not None:
@@ -66,14 +69,14 @@ def recover(out: Path, published: Callable[[str], bool] | None = None) -> None:
             shutil.rmtree(out)
         os.replace(chosen, out)
     elif not out.exists():
-        complete = [p for p in _siblings(out, "staging") if (p / COMPLETE_MARKER).exists()]
+        complete = [p for p in _siblings(out, *_DRAFTS) if (p / COMPLETE_MARKER).exists()]
         olds = _siblings(out, "old")
         if complete:
             os.replace(complete[-1], out)
         elif olds:
             os.replace(olds[-1], out)
     (out / COMPLETE_MARKER).unlink(missing_ok=True)
-    for leftover in _siblings(out, "staging") + _siblings(out, "old"):
+    for leftover in _siblings(out, *_DRAFTS, "old"):
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -103,25 +106,25 @@ def held_files(out: Path) -> list[str]:
     return held
 
 
-def swap_dir(staged: Path, out: Path, *, keep_old: bool = False) -> Path | None:
-    """Make ``staged`` the published folder ``out``; the old one is removed afterwards, or
+def swap_dir(draft: Path, out: Path, *, keep_old: bool = False) -> Path | None:
+    """Make ``draft`` the published folder ``out``; the old one is removed afterwards, or
     with ``keep_old`` left beside it (returned) until the caller's tables are committed.
 
     When a rename fails (on Windows, a file in ``out`` open in Excel), the old folder is put
-    back and :class:`SwapFailed` names the file to close; ``staged`` is left as it is.
+    back and :class:`SwapFailed` names the file to close; ``draft`` is left as it is.
     """
-    (staged / COMPLETE_MARKER).write_text("ok\n", encoding="utf-8")
-    old = out.parent / f".{out.name}.old-{staged.name.rsplit('-', 1)[-1]}"
+    (draft / COMPLETE_MARKER).write_text("ok\n", encoding="utf-8")
+    old = out.parent / f".{out.name}.old-{draft.name.rsplit('-', 1)[-1]}"
     moved = False
     try:
         if out.exists():
             os.replace(out, old)
             moved = True
-        os.replace(staged, out)
+        os.replace(draft, out)
     except OSError as exc:
         if moved and not out.exists():
             os.replace(old, out)
-        (staged / COMPLETE_MARKER).unlink(missing_ok=True)
+        (draft / COMPLETE_MARKER).unlink(missing_ok=True)
         held = held_files(out) or ["indicators.xlsx"]
         names = ", ".join(f"'{out / name}'" for name in held)
         raise SwapFailed(
@@ -144,7 +147,7 @@ def swap_tables(
     schema: str,
     before_commit: Callable[[], None] | None = None,
 ) -> None:
-    """Replace the published tables by the staged ones in one transaction.
+    """Replace the published tables by the draft ones in one transaction.
 
     ``before_commit`` runs inside the transaction (the folder swap): when it raises, the
     tables are rolled back, so tables and folder always belong to the same run.

@@ -3,7 +3,7 @@
 :func:`read_export` finds the dossier sheet and its header, drops personal columns, skips the
 rows that are not dossiers (blank, column numbers, totals, signatures, group rows) and returns
 the remaining rows as text columns with canonical names. Values are parsed later, in DuckDB
-(``sql/staging/parsed_rows.sql``), so that a bad value becomes a rejected row with a reason.
+(``sql/parse/parsed_rows.sql``), so that a bad value becomes a rejected row with a reason.
 """
 
 from __future__ import annotations

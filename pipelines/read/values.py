@@ -5,7 +5,7 @@
   (U+2010–U+2015, U+2212) as ``-``; the SQL then trims and upper-cases them;
 - Excel error values in a label column (unit, sector, procedure) blanked: the label is unknown,
   and the row is warned (``error_cell``); elsewhere they stay, and the SQL rejects the row
-  naming the value (``is_excel_error`` in ``sql/staging/macros.sql``);
+  naming the value (``is_excel_error`` in ``sql/parse/macros.sql``);
 - due-date words meaning "no due date" (*Không quy định*, vocabulary data) blanked.
 """
 

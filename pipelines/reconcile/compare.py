@@ -183,7 +183,7 @@ def open_hoso(database: Path) -> duckdb.DuckDBPyConnection:
             "bằng --db."
         )
     con = duckdb.connect()
-    con.execute(sql_text("staging/macros"))
+    con.execute(sql_text("parse/macros"))
     try:
         con.execute("attach $path as hoso (read_only)", {"path": str(database)})
     except duckdb.Error as exc:

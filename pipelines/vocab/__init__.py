@@ -29,7 +29,7 @@ def normalize_key(text: object) -> str:
     NFC, case folding, diacritics removed (đ→d), every run of punctuation or space turned into
     one space, trimmed: ``"  MÃ HỒ SƠ (*):"`` → ``"ma ho so"``. A text with no letter or digit
     keeps its symbols (spaces collapsed), so that ``✓`` is a word too. The SQL macro
-    ``vocab_key`` in ``sql/staging/macros.sql`` computes the same key for values inside DuckDB.
+    ``vocab_key`` in ``sql/parse/macros.sql`` computes the same key for values inside DuckDB.
     """
     if text is None:
         return ""

@@ -1,7 +1,7 @@
 -- row_warnings: one row per (code, file_hash) (key): the row anomalies of SPEC §8 among the
 -- current dossier states (staging.dossiers, every loaded file: rows loaded by earlier runs are
 -- warned as much as new ones), by the file each state comes from. Never blocking.
---   result_before_reception  F < R (counted as F = R by sql/staging/dossiers.sql)
+--   result_before_reception  F < R (counted as F = R by sql/dossiers/dossiers.sql)
 --   due_before_reception     D < R (dates kept)
 --   date_after_export        R or F after the date of the file's export time (dates kept)
 -- Refused dossiers are left out: they are in no figure but `refused`.

@@ -1,7 +1,7 @@
 -- snapshot_conflicts: one row per (export_at, dossier_code) (key) where two or more files with
 -- the same export time hold different states of a dossier at its deciding export time (SPEC §5,
 -- §8 snapshot_conflict). The state that counts is the one of the highest content hash
--- (sql/staging/dossiers.sql); this lists the files involved. Reads only files that share an
+-- (sql/dossiers/dossiers.sql); this lists the files involved. Reads only files that share an
 -- export time with another file; needs staging.dossiers.
 
 with

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 
-from pipelines.publish.atomic import COMPLETE_MARKER, recover, staging_dir, swap_dir
+from pipelines.publish.atomic import COMPLETE_MARKER, draft_dir, recover, swap_dir
 from pipelines.publish.files import write_csv
 
 
@@ -18,9 +18,9 @@ def test_swap_replaces_the_whole_folder(tmp_path):
     out = tmp_path / "out"
     _folder(out, "old")
     (out / "stale.csv").write_text("x", encoding="utf-8")
-    staged = staging_dir(out, "run1")
-    _folder(staged, "new")
-    swap_dir(staged, out)
+    draft = draft_dir(out, "run1")
+    _folder(draft, "new")
+    swap_dir(draft, out)
     assert (out / "indicators.csv").read_text(encoding="utf-8") == "new"
     assert not (out / "stale.csv").exists() and not (out / COMPLETE_MARKER).exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
@@ -29,9 +29,9 @@ def test_swap_replaces_the_whole_folder(tmp_path):
 def test_crash_between_the_renames_is_finished_by_recover(tmp_path):
     out = tmp_path / "out"
     _folder(out, "old")
-    staged = staging_dir(out, "run2")
-    _folder(staged, "new")
-    (staged / COMPLETE_MARKER).write_text("ok", encoding="utf-8")
+    draft = draft_dir(out, "run2")
+    _folder(draft, "new")
+    (draft / COMPLETE_MARKER).write_text("ok", encoding="utf-8")
     os.replace(out, tmp_path / ".out.old-run2")  # the first rename happened, then power went
     recover(out)
     assert (out / "indicators.csv").read_text(encoding="utf-8") == "new"
@@ -41,21 +41,33 @@ def test_crash_between_the_renames_is_finished_by_recover(tmp_path):
 def test_crash_before_the_set_was_complete_restores_the_old_one(tmp_path):
     out = tmp_path / "out"
     _folder(out, "old")
-    staged = staging_dir(out, "run3")
-    _folder(staged, "half")  # never marked complete
+    draft = draft_dir(out, "run3")
+    _folder(draft, "half")  # never marked complete
     os.replace(out, tmp_path / ".out.old-run3")
     recover(out)
     assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
-def test_leftover_staging_folders_are_cleared(tmp_path):
+def test_leftover_draft_folders_are_cleared(tmp_path):
     out = tmp_path / "out"
     _folder(out, "old")
-    _folder(staging_dir(out, "run4"), "half")
+    _folder(draft_dir(out, "run4"), "half")
+    _folder(tmp_path / ".out.staging-run0", "older")  # the name earlier versions used
     recover(out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
+
+
+def test_a_complete_draft_of_an_earlier_version_is_still_finished(tmp_path):
+    out = tmp_path / "out"
+    legacy = tmp_path / ".out.staging-run5"  # swapped out, crash before the rename in
+    _folder(legacy, "new")
+    (legacy / COMPLETE_MARKER).write_text("ok", encoding="utf-8")
+    _folder(tmp_path / ".out.old-run5", "old")
+    recover(out)
+    assert (out / "indicators.csv").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
 def test_formula_like_text_is_written_as_text(tmp_path):
@@ -93,9 +105,9 @@ def test_a_folder_ahead_of_its_tables_is_rolled_back_to_the_published_run(tmp_pa
 def test_between_the_renames_the_published_run_wins_over_the_complete_set(tmp_path):
     out = tmp_path / "out"
     _published_folder(tmp_path / ".out.old-runB", "runA", "old")
-    staged = tmp_path / ".out.staging-runB"
-    _published_folder(staged, "runB", "new")
-    (staged / COMPLETE_MARKER).write_text("ok", encoding="utf-8")
+    draft = tmp_path / ".out.draft-runB"
+    _published_folder(draft, "runB", "new")
+    (draft / COMPLETE_MARKER).write_text("ok", encoding="utf-8")
     recover(out, published=lambda run_id: run_id == "runA")
     assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
     # once run B's tables are committed, its folder is the one kept

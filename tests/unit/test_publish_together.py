@@ -33,32 +33,32 @@ def _refuse_renames_of(out, monkeypatch):
 
 
 def test_a_held_folder_is_left_as_it_was_and_the_message_names_a_file(tmp_path, monkeypatch):
-    out, staged = tmp_path / "out", tmp_path / ".out.staging-r2"
+    out, draft = tmp_path / "out", tmp_path / ".out.draft-r2"
     _folder(out, "old")
-    _folder(staged, "new")
+    _folder(draft, "new")
     _refuse_renames_of(out, monkeypatch)
     with pytest.raises(SwapFailed) as exc:
-        swap_dir(staged, out)
+        swap_dir(draft, out)
     assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
-    assert (staged / "indicators.csv").read_text(encoding="utf-8") == "new"
+    assert (draft / "indicators.csv").read_text(encoding="utf-8") == "new"
     assert "indicators" in exc.value.message and "đóng" in exc.value.message
     assert exc.value.error == "PermissionError"
 
 
 def test_the_second_rename_failing_puts_the_old_folder_back(tmp_path, monkeypatch):
-    out, staged = tmp_path / "out", tmp_path / ".out.staging-r2"
+    out, draft = tmp_path / "out", tmp_path / ".out.draft-r2"
     _folder(out, "old")
-    _folder(staged, "new")
+    _folder(draft, "new")
     real = os.replace
 
     def replace(src, dst):
-        if os.fspath(src) == os.fspath(staged):
+        if os.fspath(src) == os.fspath(draft):
             raise PermissionError(13, "denied", os.fspath(src))
         return real(src, dst)
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(SwapFailed):
-        swap_dir(staged, out)
+        swap_dir(draft, out)
     assert (out / "indicators.csv").read_text(encoding="utf-8") == "old"
 
 
@@ -81,10 +81,10 @@ def test_tables_roll_back_when_the_folder_swap_fails(tmp_path):
 def test_failed_runs_are_pruned_to_the_latest_ten(tmp_path):
     database = tmp_path / "db" / "hoso.duckdb"
     for k in range(12):
-        staged = tmp_path / f".out.staging-r{k:02d}"
-        _folder(staged, str(k))
+        draft = tmp_path / f".out.draft-r{k:02d}"
+        _folder(draft, str(k))
         summary = RunSummary(f"r{k:02d}", datetime(2026, 4, 1), "exports", str(database), "out")
-        target = publish.keep_failed_run(staged, database, summary, message="Lý do")
+        target = publish.keep_failed_run(draft, database, summary, message="Lý do")
         os.utime(target, (1_000_000 + k, 1_000_000 + k))
     kept = sorted(p.name for p in publish.failed_runs_dir(database).iterdir())
     assert kept == [f"run-r{k:02d}" for k in range(2, 12)]

@@ -1,4 +1,4 @@
--- Macros shared by the staging SQL. Pure functions of one value.
+-- Macros shared by the SQL of sql/parse/ and sql/dossiers/. Pure functions of one value.
 
 -- A name as stored (SPEC §3): trimmed, every run of white space (line breaks of wrapped cells,
 -- no-break and other Unicode spaces included) turned into one space, zero-width characters
