@@ -1126,8 +1126,17 @@ def build_table(res: dict[str, Any]) -> list[dict[str, Any]]:
                 )
             st = run.get(f"stages_{key}") or {}
             if "non_prefect_s" in st:
+                # the same target on hoso's own part, measured inside the run: the trivial
+                # flow's cost differs from the Prefect part of hoso run (which starts the
+                # server beside its imports and has no heartbeat thread)
                 rows.append(
-                    _row(f"  {what}: the flow's stages (in-process)", None, st["non_prefect_s"])
+                    _row(
+                        f"  {what}: non-Prefect part (in-process)",
+                        None,
+                        st["non_prefect_s"],
+                        target=f"≤ {target_s:g} s",
+                        met=st["non_prefect_s"] <= target_s,
+                    )
                 )
     ing = res.get("ingest_500000")
     if ing:
