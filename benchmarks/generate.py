@@ -16,7 +16,9 @@ Two generators, both deterministic (fixed seed, fixed dates):
   over the twelve standard months 2025-05 .. 2026-04, and 20 % of the dossiers seen again in a
   later export with a newer state (so ``dossiers.sql`` has snapshots to resolve).
 
-Run ``python -m benchmarks.generate --rows 100000`` to write one export by hand.
+Run ``python -m benchmarks.generate --rows 100000`` to write one export by hand
+(``--first 500000`` numbers its dossiers from 500,000: codes distinct from the other exports;
+``--seed`` another stream; each combination has its own path, see :func:`export_path`).
 """
 
 from __future__ import annotations
@@ -172,15 +174,17 @@ CHANNELS = (("Trực tuyến", 0.60), ("Trực tiếp", 0.96), ("Bưu chính cô
 DUE_DAYS = (1, 3, 5, 7, 10, 15, 20, 30)
 
 
-def _rows(n: int, seed: int):
+def _rows(n: int, seed: int, first: int = 0):
     """The ``n`` dossier rows of an export, each a tuple of 15 cells (None = blank cell).
 
-    Dates are ``("date", datetime)`` for a real Excel date cell and ``str`` for text.
+    Dates are ``("date", datetime)`` for a real Excel date cell and ``str`` for text. Rows are
+    numbered from ``first``; the number is part of the dossier code, so exports with disjoint
+    ranges hold distinct dossiers (``first`` also moves the random stream: other values).
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed if first == 0 else seed + first)
     span = (LAST_DAY - FIRST_DAY).days + 1
     n_proc = len(PROCEDURES)
-    for i in range(n):
+    for i in range(first, first + n):
         received = datetime.combine(
             FIRST_DAY + timedelta(days=rng.randrange(span)), datetime.min.time()
         ) + timedelta(minutes=450 + rng.randrange(570))
@@ -220,7 +224,7 @@ def _rows(n: int, seed: int):
         channel = next(word for word, edge in CHANNELS if c < edge)
         place = PLACES[rng.randrange(len(PLACES))]
         yield (
-            i + 1,
+            i - first + 1,
             f"000.{UNITS.index(unit):02d}.{sector:02d}.H{p:03d}-{received:%y%m%d}-{i:07d}",
             procedure,
             SECTORS[sector],
@@ -238,7 +242,7 @@ def _rows(n: int, seed: int):
         )
 
 
-def export_sheet(n: int, seed: int = SEED) -> SheetSpec:
+def export_sheet(n: int, seed: int = SEED, first: int = 0) -> SheetSpec:
     """The sheet of an export of ``n`` dossiers; its rows are generated as they are written."""
     last = len(HEADERS)
 
@@ -250,7 +254,7 @@ def export_sheet(n: int, seed: int = SEED) -> SheetSpec:
         yield [f"Từ ngày {FIRST_DAY:%d/%m/%Y} đến ngày {LAST_DAY:%d/%m/%Y}"]
         yield [f"Ngày xuất: {EXPORT_AT:%d/%m/%Y %H:%M}"]
         yield list(HEADERS)
-        for row in _rows(n, seed):
+        for row in _rows(n, seed, first):
             yield [cell[1] if isinstance(cell, tuple) else cell for cell in row]
         yield []
         yield [f"Tổng cộng: {n} hồ sơ"]
@@ -268,35 +272,56 @@ def export_sheet(n: int, seed: int = SEED) -> SheetSpec:
     return SheetSpec("Danh sách hồ sơ", grid(), merges)
 
 
-def write_export(path: Path, n: int, seed: int = SEED) -> None:
-    """Write an export of ``n`` dossiers to ``path`` with xlsxwriter (shared strings, as Excel
-    writes them), through the one export writer of ``tests/exports``."""
+def write_export(path: Path, n: int, seed: int = SEED, first: int = 0) -> None:
+    """Write an export of ``n`` dossiers (numbered from ``first``) to ``path`` with xlsxwriter
+    (shared strings, as Excel writes them), through the one export writer of ``tests/exports``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_xlsxwriter(path, [export_sheet(n, seed)])
+    write_xlsxwriter(path, [export_sheet(n, seed, first)])
 
 
-def export_params(rows: int, seed: int = SEED) -> dict[str, object]:
+def export_params(rows: int, seed: int = SEED, first: int = 0) -> dict[str, object]:
     """What an export's content depends on: a cached file is reused only when these match."""
-    return {"generator_version": GENERATOR_VERSION, "rows": rows, "seed": seed, "columns": 15}
+    params: dict[str, object] = {
+        "generator_version": GENERATOR_VERSION,
+        "rows": rows,
+        "seed": seed,
+        "columns": 15,
+    }
+    if first:
+        params["first"] = first
+    return params
 
 
-def export_path(rows: int) -> Path:
-    """Where the export of ``rows`` dossiers lives: alone in its folder (a ``--exports`` dir)."""
-    label = f"{rows // 1000}k" if rows % 1000 == 0 else str(rows)
+def _count_label(n: int) -> str:
+    return f"{n // 1000}k" if n % 1000 == 0 else str(n)
+
+
+def export_path(rows: int, seed: int = SEED, first: int = 0) -> Path:
+    """Where the export of ``rows`` dossiers lives: alone in its folder (a ``--exports`` dir).
+
+    Each (rows, seed, first) has its own path, so exports of other seeds or of other dossiers
+    (``first``) never overwrite one another: ``exports_2k_from500k``, ``exports_100k_seed7``.
+    """
+    label = _count_label(rows)
+    if first:
+        label += f"_from{_count_label(first)}"
+    if seed != SEED:
+        label += f"_seed{seed}"
     return DATA_DIR / f"exports_{label}" / f"danh_sach_ho_so_{label}_{EXPORT_AT:%Y%m%d}.xlsx"
 
 
-def ensure_export(rows: int, seed: int = SEED) -> tuple[Path, dict[str, object]]:
-    """The export of ``rows`` dossiers, written unless cached; returns it and its sidecar."""
-    path = export_path(rows)
+def ensure_export(rows: int, seed: int = SEED, first: int = 0) -> tuple[Path, dict[str, object]]:
+    """The export of ``rows`` dossiers numbered from ``first``, written unless cached; returns
+    it and its sidecar."""
+    path = export_path(rows, seed, first)
     sidecar = DATA_DIR / f"{path.parent.name}.json"  # beside the folder: it holds only the file
-    params = export_params(rows, seed)
+    params = export_params(rows, seed, first)
     if path.exists() and sidecar.exists():
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         if meta.get("params") == params and meta.get("bytes") == path.stat().st_size:
             return path, meta | {"cached": True}
     start = time.perf_counter()
-    write_export(path, rows, seed)
+    write_export(path, rows, seed, first)
     meta = {
         "params": params,
         "bytes": path.stat().st_size,
@@ -445,8 +470,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Write a synthetic export (cached).")
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--first", type=int, default=0, help="number of the first dossier (distinct codes)"
+    )
     args = parser.parse_args()
-    path, meta = ensure_export(args.rows, args.seed)
+    path, meta = ensure_export(args.rows, args.seed, args.first)
     meta["path"] = str(path)
     meta["peak_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     print(json.dumps(meta, ensure_ascii=False))

@@ -6,8 +6,13 @@ a command) and no import or cache of one item helps another. Each item is repeat
 default) and the median is reported. See benchmarks/README.md for what each item measures.
 
     python -m benchmarks.run               # everything, writes benchmarks/results.json
-    python -m benchmarks.run --quick       # one repetition, no 10M item, results in data/
-    python -m benchmarks.run --items ingest sql
+    python -m benchmarks.run --quick       # one repetition, ratio on 100k, no 10M item
+    python -m benchmarks.run --items ingest files sql
+
+The table has one row for every figure of issue #16's "Done when": whole run on 300k ÷ the
+pandas + openpyxl read of the same file, one-file and several-files ingest, the non-Prefect part
+of the 500k full run, Prefect's fixed cost part by part, peak memory at 500k, the nightly runs
+(nothing new; one new 2k-row file over the 500k history) and counting 10M dossiers.
 """
 
 from __future__ import annotations
@@ -42,12 +47,27 @@ PERIOD = (date(2026, 3, 15), date(2026, 4, 14))
 #: The SQL benchmark's windows: period, cumulative, ytd and the 12 standard months 2025-05..2026-04.
 SQL_SINCE = date(2025, 4, 15)
 
-TARGET_INGEST_ROWS_S = 100_000
-TARGET_INGEST_RATIO = 15
-TARGET_RUN_S = 15.0
-TARGET_NIGHTLY_S = 2.0
-TARGET_SQL_S = 3.0
-TARGET_PEAK_MB = 1536  # 1.5 GiB, in MiB like ru_maxrss / 1024
+#: The whole-run ratio: ``hoso run`` on this export ÷ pandas + openpyxl reading the same file.
+RATIO_ROWS = 300_000
+RATIO_ROWS_QUICK = 100_000  # --quick: the same ratio on the 100k export (openpyxl: ~14 s)
+#: The full run, its peak memory and the nightly runs: over the export of this many dossiers.
+FULL_ROWS = 500_000
+#: Several-files ingest: FILES_ROWS dossiers in FILES_PARTS exports (distinct dossier codes).
+FILES_ROWS = 500_000
+FILES_PARTS = 4
+#: The nightly run with one new file: this many new dossiers, numbered after the history's.
+NEW_ROWS = 2_000
+
+# Targets of issue #16 ("Done when"), measured on a 2-core machine.
+TARGET_RUN_RATIO = 5.0  # whole hoso run ÷ baseline read of the same file, at least
+GOAL_RUN_RATIO = 10.0
+TARGET_INGEST_ROWS_S = 150_000  # one file, end to end into DuckDB
+TARGET_FILES_ROWS_S = 250_000  # several files, reader threads = cores
+TARGET_RUN_S = 8.0  # the non-Prefect part of the 500k full run
+TARGET_PEAK_MB = 1024  # 1 GB at 500k, read as 1 GiB (MiB like ru_maxrss / 1024)
+TARGET_NIGHTLY_S = 1.0  # nothing new: at most this + Prefect's fixed cost
+TARGET_NIGHTLY_NEW_S = 2.0  # one new 2k-row file over a 500k history: this + Prefect's cost
+TARGET_SQL_S = 2.0  # counting 10M dossiers (the indicators layer)
 #: An item whose first run takes longer than this is not repeated.
 SLOW_S = 60.0
 
@@ -232,6 +252,63 @@ def worker_ingest(
     }
 
 
+def worker_ingest_files(exports: str, database: str, workers: int = 0) -> dict[str, Any]:
+    """The read and load stages of ``hoso run`` over a folder of exports, into a new database.
+
+    The flow's own stage functions in the flow's order (``pipelines.flows._run``):
+    ``stages.plan_reading`` (list and hash the files), ``stages.read_file`` in ``workers``
+    reader threads (0: one per core, as ``Settings.reader_threads``), each outcome loaded in
+    this thread as soon as it is read (``stages.load_outcome``, one writer), then
+    ``stages.end_reading``. The pool is ``concurrent.futures.ThreadPoolExecutor``, which is what
+    Prefect's ``ThreadPoolTaskRunner`` runs tasks on; Prefect itself (task runs, API) is left
+    out. Great Expectations' warm-up import (validation's cost) is switched off. Imports are
+    excluded; the time runs from the first stage to the last.
+    """
+    import logging
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from contextlib import closing
+
+    from pipelines import db, stages
+    from pipelines.settings import Settings
+
+    stages.warm_up_validation = lambda: None  # validation's import, not the ingest's
+    Path(database).unlink(missing_ok=True)
+    settings = Settings(
+        exports=Path(exports),
+        database=Path(database),
+        output=Path(database).parent / "out",
+        workers=workers,
+    )
+    logger = logging.getLogger("hoso.bench")
+    summary = stages.new_record(settings)
+    vocab = settings.vocabulary()
+    threads = settings.reader_threads()
+    start = time.perf_counter()
+    with closing(db.connect(settings.database)) as con:
+        plan = stages.plan_reading(con, settings, summary, vocab, logger)
+        planned = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            futures = [
+                pool.submit(stages.read_file, path, vocab, plan.known, plan.digests.get(path))
+                for path in plan.to_read
+            ]
+            for future in as_completed(futures):
+                stages.load_outcome(con, summary, future.result(), plan, logger)
+        stages.end_reading(con, summary)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "plan_s": planned - start,
+        "threads": threads,
+        "files": len(summary.files),
+        "files_refused": len(summary.files_refused),
+        "rows": sum(f["rows_loaded"] for f in summary.files),
+        "rows_read": sum(f["rows_read"] for f in summary.files),
+        "peak_mb": _peak_mb(),
+        "cpu_s": _cpu_s(),
+    }
+
+
 def _time_reader(read_mod: Any, watch: Stopwatch) -> None:
     """Time the stages of read_export by wrapping the names it calls (no edits)."""
     import dataclasses
@@ -345,19 +422,89 @@ def worker_run_stages(exports: str, database: str, out: str) -> dict[str, Any]:
 
     import_s = time.perf_counter() - start
     from pipelines import cli, db, ingest, load, publish, report_text, transform, validate
+    from pipelines import stages as stages_mod
 
     watch = Stopwatch()
+    span: dict[str, float] = {}
+    #: > 0 while a stage of NON_PREFECT (or the read stage) runs: db.connect calls outside
+    #: them are the flow's own (its lock and read connections), counted apart
+    inside = [0]
+    inside_lock = threading.Lock()
+
+    def enter(delta: int) -> None:
+        with inside_lock:
+            inside[0] += delta
+
+    def mark(attr: str, key: str, at_end: bool) -> None:
+        fn = getattr(stages_mod, attr)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not at_end:
+                span.setdefault(key, time.perf_counter())
+                enter(1)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if at_end:
+                    span[key] = time.perf_counter()
+                    enter(-1)
+
+        setattr(stages_mod, attr, wrapper)
+
+    def counted_inside(module: Any, attr: str) -> None:
+        fn = getattr(module, attr)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            enter(1)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                enter(-1)
+
+        setattr(module, attr, wrapper)
+
+    connect = db.connect
+
+    def timed_connect(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return connect(*args, **kwargs)
+        finally:
+            label = "db.connect (schema + macros)" if inside[0] else FLOW_CONNECT
+            watch.add(label, time.perf_counter() - start)
+
+    db.connect = timed_connect
+
+    # the read stage's wall time: from the plan (list + hash) to the end of the last load
+    mark("plan_reading", "read_start", at_end=False)
+    mark("end_reading", "read_end", at_end=True)
+    # the other stages of the flow that do not nest in one another (see NON_PREFECT)
+    watch.wrap(stages_mod, "publication_key", "publication key")
+    watch.wrap(stages_mod, "is_current", "is the publication current")
+    watch.wrap(stages_mod, "add_data_warnings", "data warnings (files, rows)")
+    watch.wrap(stages_mod, "record", "record the run")
+    watch.wrap(stages_mod, "published_figures", "published figures")
     watch.wrap(ingest, "discover", "list the folder")
     watch.wrap(ingest, "read_one", "read (hash + read_export), summed over threads")
     watch.wrap(load, "load_file", "load_file (DuckDB parse + insert)")
     watch.wrap(load, "register_vocabulary", "register vocabulary")
     watch.wrap(load, "known_hashes", "known file hashes")
-    watch.wrap(db, "connect", "db.connect (schema + macros)")
     watch.wrap(transform, "build_tables", "build_tables (dossiers, indicators, overdue)")
     watch.wrap(validate, "validate_tables", "validate (Great Expectations)")
     watch.wrap(publish, "publish", "publish (CSV, workbook, report, swap)")
     watch.wrap(publish, "recover", "publish.recover")
     watch.wrap(report_text, "print_run", "print the run")
+    for module, attr in (
+        (stages_mod, "publication_key"),
+        (stages_mod, "is_current"),
+        (stages_mod, "add_data_warnings"),
+        (stages_mod, "record"),
+        (stages_mod, "published_figures"),
+        (transform, "build_tables"),
+        (validate, "validate_tables"),
+        (publish, "publish"),
+    ):
+        counted_inside(module, attr)
     t_main = time.perf_counter()
     code = cli.main(
         [
@@ -379,8 +526,17 @@ def worker_run_stages(exports: str, database: str, out: str) -> dict[str, Any]:
     accounted = sum(
         v for k, v in stages.items() if not k.startswith(("db.connect", "register", "known"))
     )
+    read_wall = span["read_end"] - span["read_start"] if len(span) == 2 else None
+    non_prefect = {k: stages[k] for k in NON_PREFECT if k in stages}
+    if read_wall is not None:
+        non_prefect = {"read + load (wall, list and hash included)": round(read_wall, 3)} | (
+            non_prefect
+        )
     return {
         "returncode": code,
+        "non_prefect": non_prefect,
+        "non_prefect_s": round(sum(non_prefect.values()), 3),
+        "read_wall_s": round(read_wall, 3) if read_wall is not None else None,
         "peak_mb_after_stage": watch.peak_after,
         "import_s": round(import_s, 3),
         "main_s": round(main_s, 3),
@@ -391,9 +547,27 @@ def worker_run_stages(exports: str, database: str, out: str) -> dict[str, Any]:
     }
 
 
+#: The stages of the flow that are hoso's own work and do not nest in one another; with the
+#: read stage's wall time they make the non-Prefect part of a run (the rest of ``main`` is
+#: Prefect's engine, its server's start and hoso's command line).
+FLOW_CONNECT = "db.connect by the flow itself (lock section, read stage)"
+NON_PREFECT = (
+    FLOW_CONNECT,
+    "build_tables (dossiers, indicators, overdue)",
+    "validate (Great Expectations)",
+    "publish (CSV, workbook, report, swap)",
+    "publication key",
+    "is the publication current",
+    "data warnings (files, rows)",
+    "record the run",
+    "published figures",
+)
+
+
 WORKERS: dict[str, Callable[..., dict[str, Any]]] = {
     "baseline": worker_baseline,
     "ingest": worker_ingest,
+    "ingest-files": worker_ingest_files,
     "sql": worker_sql,
     "exec": worker_exec,
     "run-stages": worker_run_stages,
@@ -506,12 +680,46 @@ def _fresh(name: str) -> Path:
     return folder
 
 
-def generate(sizes: Sequence[int]) -> dict[str, Any]:
+def split_parts(rows: int, parts: int) -> list[tuple[int, int]]:
+    """``rows`` dossiers in ``parts`` exports: (rows, first dossier number) of each."""
+    size, extra = divmod(rows, parts)
+    out, first = [], 0
+    for k in range(parts):
+        n = size + (k < extra)
+        out.append((n, first))
+        first += n
+    return out
+
+
+def link_exports(folder: Path, paths: Sequence[Path]) -> Path:
+    """A folder holding these exports (hard links, else copies): an ``--exports`` folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in paths:
+        target = folder / path.name
+        target.unlink(missing_ok=True)
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copy2(path, target)
+    return folder
+
+
+def generate(specs: Sequence[int | tuple[int, int]]) -> dict[str, Any]:
+    """Write (or find cached) the exports of these sizes: ``rows`` or ``(rows, first)``."""
     out = {}
-    for rows in sizes:
+    for spec in specs:
+        rows, first = spec if isinstance(spec, tuple) else (spec, 0)
         start = time.perf_counter()
         proc = subprocess.run(
-            [sys.executable, "-m", "benchmarks.generate", "--rows", str(rows)],
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.generate",
+                "--rows",
+                str(rows),
+                "--first",
+                str(first),
+            ],
             capture_output=True,
             text=True,
             cwd=ROOT,
@@ -520,8 +728,9 @@ def generate(sizes: Sequence[int]) -> dict[str, Any]:
         )
         meta = json.loads(proc.stdout.strip().splitlines()[-1])
         how = "cached" if meta["cached"] else f"written in {time.perf_counter() - start:.1f} s"
+        name = Path(meta["path"]).parent.name
         say(f"export {rows:,} rows: {meta['path']} ({meta['bytes'] / 1e6:.1f} MB, {how})")
-        out[str(rows)] = meta
+        out[name] = meta
     return out
 
 
@@ -529,7 +738,8 @@ def bench_baseline(n: int, rows: int) -> dict[str, Any]:
     say(f"baseline: pandas.read_excel(openpyxl, dtype=str), {rows:,} rows")
     path = export_path(rows)
     runs = repeat(n, "baseline", lambda: call("baseline", path=str(path)))
-    return {"rows": runs[0]["rows"], "runs": runs, "seconds": median(runs)}
+    # rows: every row pandas returns (title block and footer included); export_rows: dossiers
+    return {"rows": runs[0]["rows"], "export_rows": rows, "runs": runs, "seconds": median(runs)}
 
 
 def bench_ingest(n: int, rows: int, overrides: dict[str, str]) -> dict[str, Any]:
@@ -551,6 +761,51 @@ def bench_ingest(n: int, rows: int, overrides: dict[str, str]) -> dict[str, Any]
         "peak_mb": max(r["peak_mb"] for r in runs),
         "stages": stages,
     }
+
+
+def bench_ingest_files(n: int, rows: int, parts: int) -> dict[str, Any]:
+    """Several files: ``rows`` dossiers in ``parts`` exports, read by the flow's read stage."""
+    threads = os.cpu_count() or 1
+    say(
+        f"hoso ingest of several files: {rows:,} rows in {parts} exports, read stage of the "
+        f"flow with {threads} reader threads (= cores)"
+    )
+    folder = _fresh(f"files_{rows}_{parts}")
+    exports = link_exports(
+        folder / "exports", [export_path(k, first=f) for k, f in split_parts(rows, parts)]
+    )
+    kwargs = {"exports": str(exports), "database": str(folder / "ingest.duckdb"), "workers": 0}
+    runs = repeat(n, "several files", lambda: call("ingest-files", **kwargs))
+    shutil.rmtree(folder, ignore_errors=True)
+    if any(r["files"] != parts for r in runs):
+        raise RuntimeError(f"several-files ingest loaded {runs[-1]['files']} of {parts} files")
+    return {
+        "rows": runs[0]["rows"],
+        "files": parts,
+        "threads": runs[0]["threads"],
+        "runs": runs,
+        "seconds": median(runs),
+        "plan_s": median(runs, "plan_s"),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
+
+
+def bench_ratio_run(n: int, rows: int) -> dict[str, Any]:
+    """The whole ``hoso run`` (new database, wall time) on the export the baseline reads."""
+    say(f"hoso run on the {rows:,}-row export (the baseline's file), new database each time")
+    exports = export_path(rows).parent
+    runs = []
+
+    def once() -> dict[str, Any]:
+        folder = _fresh(f"ratio_{rows}")
+        r = call("exec", argv=_hoso_run_argv(exports, folder / "hoso.duckdb", folder / "out"))
+        if r["returncode"] not in (0, 3):
+            raise RuntimeError(f"hoso run exited {r['returncode']}: {r['stderr_tail'][-600:]}")
+        return r
+
+    runs = repeat(n, "hoso run", once)
+    shutil.rmtree(SCRATCH / f"ratio_{rows}", ignore_errors=True)
+    return {"rows": rows, "runs": runs, "seconds": median(runs)}
 
 
 def bench_prefect(n: int) -> dict[str, Any]:
@@ -602,50 +857,64 @@ def bench_prefect_parts(n: int) -> dict[str, Any]:
     return parts
 
 
-def bench_full_run(n: int, rows: int) -> dict[str, Any]:
-    say(f"hoso run on the {rows:,}-row export, then again with nothing new (nightly)")
-    exports = export_path(rows).parent
-    first, nightly = [], []
+#: The three runs of the full-run item, in order, over one database: (key, what).
+FULL_RUNS = (
+    ("first", "first run"),
+    ("nightly", "nothing new"),
+    ("nightly_new", "one new file"),
+)
+
+
+def bench_full_run(n: int, rows: int, new_rows: int) -> dict[str, Any]:
+    """Per repetition, on a new database: ``hoso run`` on the ``rows`` export (first run),
+    the same run again (nothing new), then again with one new ``new_rows`` export beside it
+    (dossier codes distinct from the history's). Wall time of each subprocess."""
+    say(
+        f"hoso run on the {rows:,}-row export (first run), again with nothing new, then with "
+        f"one new {new_rows:,}-row file"
+    )
+    history = export_path(rows)
+    new_file = export_path(new_rows, first=rows)
+    found: dict[str, list[dict[str, Any]]] = {key: [] for key, _ in FULL_RUNS}
     for i in range(n):
         folder = _fresh(f"run_{rows}")
+        exports = link_exports(folder / "exports", [history])
         argv = _hoso_run_argv(exports, folder / "hoso.duckdb", folder / "out")
-        a = call("exec", argv=argv)
-        b = call("exec", argv=argv)
-        for r in (a, b):
+        line = []
+        for key, what in FULL_RUNS:
+            if key == "nightly_new":
+                link_exports(exports, [new_file])
+            r = call("exec", argv=argv)
             if r["returncode"] not in (0, 3):
                 say(f"  ! hoso run exited {r['returncode']}: {r['stderr_tail'][-600:]}")
-        first.append(a)
-        nightly.append(b)
-        say(
-            f"  run {i + 1}/{n}: first {a['seconds']:.2f} s (peak {a['peak_mb']:.0f} MB, exit "
-            f"{a['returncode']}), nothing new {b['seconds']:.2f} s (exit {b['returncode']}); "
-            f"other processes {a.get('other_cpu', 0):.0%} / {b.get('other_cpu', 0):.0%} of CPU"
-        )
-    say("  stage breakdown (one more pair of runs, in-process, stages timed)")
+            found[key].append(r)
+            line.append(
+                f"{what} {r['seconds']:.2f} s (peak {r['peak_mb']:.0f} MB, exit "
+                f"{r['returncode']}, other processes {r.get('other_cpu', 0):.0%} of CPU)"
+            )
+        say(f"  run {i + 1}/{n}: " + "; ".join(line))
+    say("  stage breakdown (the same three runs once more, in-process, stages timed)")
     folder = _fresh(f"run_{rows}")
+    exports = link_exports(folder / "exports", [history])
     kwargs = {
         "exports": str(exports),
         "database": str(folder / "hoso.duckdb"),
         "out": str(folder / "out"),
     }
-    stages_first = call("run-stages", **kwargs)
-    stages_nightly = call("run-stages", **kwargs)
+    out: dict[str, Any] = {"rows": rows, "new_rows": new_rows}
+    for key, _ in FULL_RUNS:
+        if key == "nightly_new":
+            link_exports(exports, [new_file])
+        out[f"stages_{key}"] = call("run-stages", **kwargs)
     shutil.rmtree(folder, ignore_errors=True)
-    return {
-        "rows": rows,
-        "first": {
-            "runs": first,
-            "seconds": median(first),
-            "peak_mb": max(r["peak_mb"] for r in first),
-        },
-        "nightly": {
-            "runs": nightly,
-            "seconds": median(nightly),
-            "peak_mb": max(r["peak_mb"] for r in nightly),
-        },
-        "stages_first": stages_first,
-        "stages_nightly": stages_nightly,
-    }
+    for key, _ in FULL_RUNS:
+        runs = found[key]
+        out[key] = {
+            "runs": runs,
+            "seconds": median(runs),
+            "peak_mb": max(r["peak_mb"] for r in runs),
+        }
+    return out
 
 
 def bench_sql(n: int, dossiers: int, overrides: dict[str, str]) -> dict[str, Any]:
@@ -689,134 +958,199 @@ def _row(
     seconds: float | None,
     *,
     base_rate: float | None = None,
+    ratio: float | None = None,
     peak: float | None = None,
     target: str = "",
     met: bool | None = None,
 ) -> dict[str, Any]:
     rate = rows / seconds if rows and seconds else None
+    if ratio is None and rate and base_rate:
+        ratio = rate / base_rate
     return {
         "item": item,
         "rows": rows,
         "seconds": round(seconds, 3) if seconds is not None else None,
         "rows_per_s": round(rate) if rate else None,
-        "ratio_to_baseline": round(rate / base_rate, 1) if rate and base_rate else None,
+        "ratio_to_baseline": round(ratio, 1) if ratio else None,
         "peak_mb": peak,
         "target": target,
         "met": met,
     }
 
 
+def _k(rows: int) -> str:
+    return f"{rows // 1000}k" if rows % 1000 == 0 else f"{rows:,}"
+
+
 def build_table(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per figure of issue #16's "Done when", each against its target."""
     rows: list[dict[str, Any]] = []
     base = res.get("baseline")
     base_rate = base["rows"] / base["seconds"] if base else None
+    # --- whole run ÷ the baseline's read of the same file
     if base:
         rows.append(
             _row(
-                f"baseline: pandas.read_excel openpyxl dtype=str, {base['rows'] // 1000}k",
+                f"baseline: pandas.read_excel openpyxl dtype=str, {_k(base['export_rows'])} file",
                 base["rows"],
                 base["seconds"],
-                base_rate=base_rate,
+                ratio=1.0,
                 peak=max(r["peak_mb"] for r in base["runs"]),
             )
         )
-        scale = 500_000 / base["rows"]
+    whole = res.get("ratio_run")
+    if whole:
+        ratio = base["seconds"] / whole["seconds"] if base else None
+        same = base is not None and base["export_rows"] == whole["rows"]
         rows.append(
             _row(
-                "baseline extrapolated to 500k (×5, linear)",
-                500_000,
-                base["seconds"] * scale,
-                base_rate=base_rate,
+                f"hoso run {_k(whole['rows'])}, whole (wall, new db) ÷ baseline, same file",
+                whole["rows"],
+                whole["seconds"],
+                ratio=ratio if same else None,
+                peak=max(r["peak_mb"] for r in whole["runs"]),
+                target=f"≥ {TARGET_RUN_RATIO:g}× (goal {GOAL_RUN_RATIO:g}×)",
+                met=ratio >= TARGET_RUN_RATIO if same and ratio else None,
             )
         )
+    # --- ingest: one file, several files
     for key in ("ingest_100000", "ingest_500000"):
         ing = res.get(key)
         if not ing:
             continue
         rate = ing["rows"] / ing["seconds"]
-        ratio = rate / base_rate if base_rate else None
-        ok = rate >= TARGET_INGEST_ROWS_S and (ratio is None or ratio >= TARGET_INGEST_RATIO)
-        label = f"{ing['rows'] // 1000}k"
+        label = _k(ing["rows"])
         rows.append(
             _row(
-                f"hoso ingest {label}: read_export + load_file",
+                f"one-file ingest {label}: read_export + load_file into DuckDB",
                 ing["rows"],
                 ing["seconds"],
                 base_rate=base_rate,
                 peak=ing["peak_mb"],
-                target=f"≥ {TARGET_INGEST_ROWS_S:,} rows/s, ≥ {TARGET_INGEST_RATIO}× baseline",
-                met=ok,
+                target=f"≥ {TARGET_INGEST_ROWS_S:,} rows/s",
+                met=rate >= TARGET_INGEST_ROWS_S,
             )
         )
         rows.append(_row(f"  of which read_export {label}", ing["rows"], ing["read_s"]))
         rows.append(_row(f"  of which load_file {label}", ing["rows"], ing["load_s"]))
+    files = res.get("ingest_files")
+    if files:
+        rate = files["rows"] / files["seconds"]
+        rows.append(
+            _row(
+                f"several-files ingest: {_k(files['rows'])} in {files['files']} files, "
+                f"{files['threads']} reader threads",
+                files["rows"],
+                files["seconds"],
+                base_rate=base_rate,
+                peak=files["peak_mb"],
+                target=f"≥ {TARGET_FILES_ROWS_S:,} rows/s on 2 cores",
+                met=rate >= TARGET_FILES_ROWS_S,
+            )
+        )
+    # --- Prefect's fixed cost, part by part
+    prefect = res.get("prefect")
+    p = prefect["seconds"] if prefect else None
+    for label, part in (res.get("prefect_parts") or {}).items():
+        if "seconds" in part:
+            rows.append(_row(f"Prefect's fixed cost: {label}", None, part["seconds"]))
+        else:
+            rows.append(_row(f"Prefect's fixed cost: {label}", None, None, target=part["na"]))
+    if prefect and not res.get("prefect_parts"):
+        rows.append(_row("Prefect's fixed cost: trivial flow, fresh process", None, p))
+    # --- the full run, its memory, the nightly runs
+    run = res.get("full_run")
+    if run:
+        first = run["first"]
+        st = run.get("stages_first") or {}
+        rows.append(
+            _row(
+                f"hoso run {_k(run['rows'])}, new db (wall)",
+                run["rows"],
+                first["seconds"],
+                peak=first["peak_mb"],
+            )
+        )
+        if "non_prefect_s" in st:
+            rows.append(
+                _row(
+                    f"  non-Prefect part: the flow's stages (in-process, {_k(run['rows'])})",
+                    run["rows"],
+                    st["non_prefect_s"],
+                    target=f"≤ {TARGET_RUN_S:g} s",
+                    met=st["non_prefect_s"] <= TARGET_RUN_S,
+                )
+            )
+            rows.append(
+                _row(
+                    "  the rest of the in-process run (Prefect engine, server wait, CLI)",
+                    None,
+                    st["main_s"] - st["non_prefect_s"],
+                )
+            )
+        if p is not None:
+            rows.append(
+                _row("  wall minus Prefect's fixed cost", run["rows"], first["seconds"] - p)
+            )
+        rows.append(
+            _row(
+                f"peak memory, hoso run {_k(run['rows'])} (largest process)",
+                run["rows"],
+                None,
+                peak=first["peak_mb"],
+                target=f"≤ {TARGET_PEAK_MB} MB (1 GB)",
+                met=first["peak_mb"] <= TARGET_PEAK_MB,
+            )
+        )
+        for key, what, target_s in (
+            ("nightly", "nightly, nothing new", TARGET_NIGHTLY_S),
+            (
+                "nightly_new",
+                f"nightly, one new {_k(run['new_rows'])} file over {_k(run['rows'])}",
+                TARGET_NIGHTLY_NEW_S,
+            ),
+        ):
+            night = run.get(key)
+            if not night:
+                continue
+            rows.append(_row(f"{what} (wall)", None, night["seconds"], peak=night["peak_mb"]))
+            if p is not None:
+                rows.append(
+                    _row(
+                        f"  {what} minus Prefect's fixed cost",
+                        None,
+                        night["seconds"] - p,
+                        target=f"≤ {target_s:g} s + Prefect's fixed cost",
+                        met=night["seconds"] - p <= target_s,
+                    )
+                )
+            st = run.get(f"stages_{key}") or {}
+            if "non_prefect_s" in st:
+                # the same target on hoso's own part, measured inside the run: the trivial
+                # flow's cost differs from the Prefect part of hoso run (which starts the
+                # server beside its imports and has no heartbeat thread)
+                rows.append(
+                    _row(
+                        f"  {what}: non-Prefect part (in-process)",
+                        None,
+                        st["non_prefect_s"],
+                        target=f"≤ {target_s:g} s",
+                        met=st["non_prefect_s"] <= target_s,
+                    )
+                )
     ing = res.get("ingest_500000")
     if ing:
         rows.append(
             _row(
-                "peak memory, 500k ingest (process RSS)",
+                "peak memory, 500k one-file ingest (process RSS)",
                 ing["rows"],
                 None,
                 peak=ing["peak_mb"],
-                target=f"< {TARGET_PEAK_MB} MB",
-                met=ing["peak_mb"] < TARGET_PEAK_MB,
+                target=f"≤ {TARGET_PEAK_MB} MB (1 GB)",
+                met=ing["peak_mb"] <= TARGET_PEAK_MB,
             )
         )
-    prefect = res.get("prefect")
-    if prefect:
-        rows.append(
-            _row(
-                "Prefect start: trivial flow, fresh process",
-                None,
-                prefect["seconds"],
-                peak=max(r["peak_mb"] for r in prefect["runs"]),
-            )
-        )
-    run = res.get("full_run")
-    if run:
-        p = prefect["seconds"] if prefect else 0.0
-        first, nightly = run["first"], run["nightly"]
-        rows.append(
-            _row(
-                "hoso run 500k, new db (wall)",
-                run["rows"],
-                first["seconds"],
-                base_rate=base_rate,
-                peak=first["peak_mb"],
-            )
-        )
-        rows.append(
-            _row(
-                "  hoso run 500k minus Prefect start",
-                run["rows"],
-                first["seconds"] - p,
-                base_rate=base_rate,
-                target=f"< {TARGET_RUN_S:g} s + Prefect start",
-                met=first["seconds"] - p < TARGET_RUN_S,
-            )
-        )
-        rows.append(
-            _row(
-                "peak memory, hoso run 500k (largest process)",
-                run["rows"],
-                None,
-                peak=first["peak_mb"],
-                target=f"< {TARGET_PEAK_MB} MB (strict reading)",
-                met=first["peak_mb"] < TARGET_PEAK_MB,
-            )
-        )
-        rows.append(
-            _row("hoso run, nothing new (wall)", None, nightly["seconds"], peak=nightly["peak_mb"])
-        )
-        rows.append(
-            _row(
-                "  nothing new minus Prefect start",
-                None,
-                nightly["seconds"] - p,
-                target=f"< {TARGET_NIGHTLY_S:g} s + Prefect start",
-                met=nightly["seconds"] - p < TARGET_NIGHTLY_S,
-            )
-        )
+    # --- counting
     for key in ("sql_1000000", "sql_10000000"):
         sql = res.get(key)
         if not sql:
@@ -824,26 +1158,29 @@ def build_table(res: dict[str, Any]) -> list[dict[str, Any]]:
         n = sql["dossiers"]
         label = f"{n // 1_000_000}M"
         big = n >= 10_000_000
+        for layer, seconds in sql["layers"].items():
+            judged = big and layer == "indicators"
+            rows.append(
+                _row(
+                    f"counting {label} dossiers: layer {layer}.sql, {sql['windows']} windows"
+                    if layer == "indicators"
+                    else f"  layer {layer}.sql {label}",
+                    n,
+                    seconds,
+                    target=f"≤ {TARGET_SQL_S:g} s" if judged else "",
+                    met=seconds <= TARGET_SQL_S if judged else None,
+                )
+            )
         rows.append(
             _row(
-                f"build_tables {label} dossiers, {sql['windows']} windows × 4 breakdowns",
+                f"  build_tables {label} whole (dossier states rebuilt in full + layers)",
                 n,
                 sql["seconds"],
                 peak=sql["peak_mb"],
-                target=f"< {TARGET_SQL_S:g} s (strict reading)" if big else "",
-                met=sql["seconds"] < TARGET_SQL_S if big else None,
+                target=f"≤ {TARGET_SQL_S:g} s (strict reading)" if big else "",
+                met=sql["seconds"] <= TARGET_SQL_S if big else None,
             )
         )
-        for layer, seconds in sql["layers"].items():
-            rows.append(
-                _row(
-                    f"  layer {layer}.sql {label}",
-                    n,
-                    seconds,
-                    target=f"< {TARGET_SQL_S:g} s" if big and layer == "indicators" else "",
-                    met=seconds < TARGET_SQL_S if big and layer == "indicators" else None,
-                )
-            )
     return rows
 
 
@@ -926,10 +1263,25 @@ def _print_breakdowns(res: dict[str, Any]) -> None:
             say(f"\nStages of one {ing['rows']:,}-row ingest ({st['seconds']:.2f} s in total):")
             for label, seconds in st["stages"].items():
                 say(f"  {seconds:7.2f} s  {label}")
+    files = res.get("ingest_files")
+    if files:
+        say(
+            f"\nSeveral-files ingest: {files['rows']:,} rows in {files['files']} files, "
+            f"{files['threads']} reader threads: {files['seconds']:.2f} s, of which listing and "
+            f"hashing the files {files['plan_s']:.2f} s"
+        )
+    parts = res.get("prefect_parts")
+    if parts:
+        say("\nPrefect's fixed cost, part by part (fresh processes, medians):")
+        for label, part in parts.items():
+            shown = f"{part['seconds']:7.2f} s" if "seconds" in part else "    n/a  "
+            say(f"  {shown}  {label}" + (f" ({part['na']})" if "na" in part else ""))
     run = res.get("full_run")
     if run:
-        for key, title in (("stages_first", "first run"), ("stages_nightly", "nothing new")):
-            st = run[key]
+        for key, title in FULL_RUNS:
+            st = run.get(f"stages_{key}")
+            if not st:
+                continue
             say(
                 f"\nStages of hoso run in-process ({title}): import pipelines.flows "
                 f"{st['import_s']:.2f} s, main {st['main_s']:.2f} s, exit {st['returncode']}"
@@ -939,6 +1291,14 @@ def _print_breakdowns(res: dict[str, Any]) -> None:
                 peak = f"   (peak RSS {peaks[label]:.0f} MB after)" if label in peaks else ""
                 say(f"  {seconds:7.2f} s  {label}{peak}")
             say(f"  {st['not_in_stages_s']:7.2f} s  the rest of main (Prefect engine, summary)")
+            say(
+                f"  non-Prefect part {st['non_prefect_s']:.2f} s = "
+                + " + ".join(f"{v:.2f} {k}" for k, v in st["non_prefect"].items())
+            )
+            say(
+                f"  main − non-Prefect part = {st['main_s'] - st['non_prefect_s']:.2f} s "
+                "(Prefect's engine and task runs, waiting for its server, the command line)"
+            )
 
 
 def _other_cpu(node: Any) -> list[float]:
@@ -951,6 +1311,9 @@ def _other_cpu(node: Any) -> list[float]:
     return []
 
 
+ITEMS = ("baseline", "ingest", "files", "prefect", "run", "sql")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="hoso benchmarks (make bench)")
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
@@ -960,8 +1323,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--items",
         nargs="+",
-        choices=("baseline", "ingest", "prefect", "run", "sql"),
-        default=("baseline", "ingest", "prefect", "run", "sql"),
+        choices=ITEMS,
+        default=ITEMS,
     )
     parser.add_argument(
         "--output", type=Path, help="results JSON (default benchmarks/results.json)"
@@ -1004,17 +1367,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"hoso benchmarks: {res['machine']['cores']} cores, {res['machine']['ram_gb']} GB RAM, "
         f"load average {res['loadavg_start']}, {n} run(s) per item, medians\n"
     )
-    res["exports"] = generate([100_000, 500_000])
+    ratio_rows = RATIO_ROWS_QUICK if args.quick else RATIO_ROWS
+    specs = [(100_000, 0), (FULL_ROWS, 0), (NEW_ROWS, FULL_ROWS)]
+    if {"baseline", "run"} & set(args.items):
+        specs.append((ratio_rows, 0))
+    if "files" in args.items:
+        specs.extend(split_parts(FILES_ROWS, FILES_PARTS))
+    res["exports"] = generate(list(dict.fromkeys(specs)))
     if "baseline" in args.items:
-        res["baseline"] = bench_baseline(n, 100_000)
+        res["baseline"] = bench_baseline(n, ratio_rows)
     if "ingest" in args.items:
         res["ingest_100000"] = bench_ingest(n, 100_000, overrides)
         res["ingest_500000"] = bench_ingest(n, 500_000, overrides)
+    if "files" in args.items:
+        res["ingest_files"] = bench_ingest_files(n, FILES_ROWS, FILES_PARTS)
     if "prefect" in args.items:
         res["prefect_parts"] = bench_prefect_parts(n)
     if "run" in args.items:
-        res["prefect"] = bench_prefect(n)
-        res["full_run"] = bench_full_run(n, 500_000)
+        trivial = next(
+            (v for k, v in res.get("prefect_parts", {}).items() if k.startswith("trivial flow")),
+            None,
+        )
+        # Prefect's fixed cost subtracted from the runs: the parts' trivial flow when measured
+        res["prefect"] = trivial if trivial and "runs" in trivial else bench_prefect(n)
+        res["ratio_run"] = bench_ratio_run(n, ratio_rows)
+        res["full_run"] = bench_full_run(n, FULL_ROWS, NEW_ROWS)
     if "sql" in args.items:
         res["sql_1000000"] = bench_sql(n, 1_000_000, overrides)
         if not args.quick:
@@ -1025,9 +1402,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     _print_breakdowns(res)
     say("\n" + format_table(res["table"]))
     say(
-        f"\nMedians of {n} run(s). The baseline is measured at 100k rows and extrapolated to 500k "
-        "(openpyxl takes ~90 s there). Peak MB: RSS of the measured process (for hoso run: its "
-        "largest process). Prefect start = wall time of a trivial flow in a fresh process."
+        f"\nMedians of {n} run(s). "
+        + (
+            f"The baseline reads the {_k(ratio_rows)} export, the file the whole-run ratio's "
+            "hoso run reads. "
+            if "baseline" in res
+            else ""
+        )
+        + "Peak MB: RSS of the measured process (for hoso run: its largest process). "
+        "Prefect's fixed cost = wall time of a trivial flow in a fresh process; the nightly "
+        "targets are judged on wall time minus it."
     )
     shares = _other_cpu(res)
     res["other_cpu_median"] = statistics.median(shares) if shares else None
