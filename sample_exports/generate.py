@@ -2,10 +2,11 @@
 
 Run ``.venv/bin/python sample_exports/generate.py`` (or ``make samples``) to rewrite every file
 in this folder. The output is deterministic: a fixed seed, fixed dates, fixed workbook
-timestamps. The CSV files are written through ``tests/exports``, the one writer of synthetic
-exports (shared with the tests and the benchmarks). Nothing here imports ``pipelines``: the
-expected figures are counted from the generator's own records with a direct reading of SPEC §6,
-so they can check the pipeline.
+timestamps. Each export is described here as sheets (rows, merged ranges, row styles, column
+widths) and written by ``tests/exports``, the one writer of synthetic exports (shared with the
+tests and the benchmarks); nothing here writes a file itself but the JSON and the README.
+Nothing here imports ``pipelines``: the expected figures are counted from the generator's own
+records with a direct reading of SPEC §6, so they can check the pipeline.
 
 The world: "UBND xã Xuân Giang" (fake) receives 600 dossiers between 2025-06-01 and 2026-04-16.
 Each dossier has a lifecycle (reception, due date, maybe a supplement request or an extended due
@@ -18,28 +19,32 @@ file), exactly as SPEC §5 says, and the generator checks that this is the world
 
 from __future__ import annotations
 
-import html
-import io
 import json
-import os
 import random
-import re
 import sys
 import unicodedata
-import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: the repository root holds tests/exports
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.exports import NATIONAL_HEADERS, Cell, SheetSpec, write_csv
-
-# openpyxl serialises with lxml when it is installed (``<a/>``) and with the standard
-# library otherwise (``<a />``): the committed .xlsx are written without lxml, so their bytes
-# do not depend on whether lxml happens to be installed. openpyxl reads this at import.
-os.environ["OPENPYXL_LXML"] = "False"
+from tests.exports import (
+    NATIONAL_HEADERS,
+    Cell,
+    Merge,
+    Properties,
+    SheetSpec,
+    Style,
+    header_names,
+    two_row_header,
+    write_csv,
+    write_html,
+    write_openpyxl,
+    write_xlsxwriter,
+    write_xlwt,
+)
 
 SEED = 20260416
 N_DOSSIERS = 600
@@ -955,31 +960,21 @@ def effective_due(s: State) -> date | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Writers
+# The exports, described as sheets and written by tests/exports
 # --------------------------------------------------------------------------------------------
 
-
-def _title_rows(exp: Export, label: str) -> list[str]:
-    return [
-        AGENCY,
-        "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ",
-        "DANH SÁCH HỒ SƠ THỦ TỤC HÀNH CHÍNH",
-        f"Từ ngày {exp.received_from:%d/%m/%Y} đến ngày {exp.received_to:%d/%m/%Y}",
-        label,
-    ]
+BOLD = Style(bold=True)
+CENTER = Style(align="center")
+HEAD = Style(bold=True, border=True, align="center", valign="center")
 
 
-def write_legacy(path: Path, rows: list[Row]) -> list[Canonical]:
-    import xlwt
+def _heading_rows() -> list[list[Cell]]:
+    """The agency (column A) beside the national motto (column J), as the portals head a list."""
+    return [[AGENCY, *[None] * 8, NATION], ["BỘ PHẬN MỘT CỬA", *[None] * 8, MOTTO]]
 
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("Sheet1")
-    bold = xlwt.easyxf("font: bold on")
-    stamp = xlwt.easyxf(num_format_str="dd/mm/yyyy hh:mm")
-    day = xlwt.easyxf(num_format_str="dd/mm/yyyy")
-    sheet.write(0, 0, "UBND XÃ XUÂN GIANG", bold)
-    sheet.write(1, 0, "DANH SÁCH HỒ SƠ TIẾP NHẬN TỪ 01/06/2025 ĐẾN 30/09/2025", bold)
-    sheet.write(2, 0, "Ngày xuất: 01/10/2025 07:15")
+
+def export_legacy(path: Path, rows: list[Row]) -> list[Canonical]:
+    """BIFF8: a 3-row title block, a one-row header, real date cells."""
     headers = [
         "STT",
         "Số hồ sơ",
@@ -996,46 +991,47 @@ def write_legacy(path: Path, rows: list[Row]) -> list[Canonical]:
         "Người nộp",
         "Địa chỉ",
     ]
-    for j, h in enumerate(headers):
-        sheet.write(4, j, h, bold)
+    grid: list[list[Cell]] = [
+        ["UBND XÃ XUÂN GIANG"],
+        ["DANH SÁCH HỒ SƠ TIẾP NHẬN TỪ 01/06/2025 ĐẾN 30/09/2025"],
+        ["Ngày xuất: 01/10/2025 07:15"],
+        [],
+        headers,
+    ]
     out = []
     for i, row in enumerate(rows, start=1):
         d, s, p = row.dossier, row.state, person(row.dossier.index)
-        r = 4 + i
-        values = [
-            i,
-            row.code,
-            d.proc.name,
-            d.proc.sector,
-            d.proc.unit,
-            CHANNEL_WORDS["legacy"][d.channel],
-        ]
-        for j, v in enumerate(values):
-            sheet.write(r, j, v)
-        sheet.write(r, 6, d.received_at, stamp)
-        if effective_due(s):
-            sheet.write(r, 7, effective_due(s), day)
-        if s.result_at:
-            sheet.write(r, 8, s.result_at, stamp)
-        sheet.write(r, 9, status_word(row, "legacy"))
-        sheet.write(r, 10, "X" if d.is_digitized else "")
-        sheet.write(r, 11, "X" if s.has_e_result else "")
-        sheet.write(r, 12, p.name)
-        sheet.write(r, 13, p.address)
+        grid.append(
+            [
+                i,
+                row.code,
+                d.proc.name,
+                d.proc.sector,
+                d.proc.unit,
+                CHANNEL_WORDS["legacy"][d.channel],
+                d.received_at,
+                effective_due(s),
+                s.result_at,
+                status_word(row, "legacy"),
+                "X" if d.is_digitized else "",  # an empty text cell, as the old system writes
+                "X" if s.has_e_result else "",
+                p.name,
+                p.address,
+            ]
+        )
         out.append(canonical(row, has_returned=False, has_e_result=True))
-    buf = io.BytesIO()
-    book.save(buf)
-    path.write_bytes(buf.getvalue())
+    sheet = SheetSpec(
+        "Sheet1",
+        grid,
+        row_styles={0: BOLD, 1: BOLD, 4: BOLD},
+        datetime_format="dd/mm/yyyy hh:mm",
+    )
+    write_xlwt(path, [sheet])
     return out
 
 
-def write_title_block(path: Path, rows: list[Row]) -> list[Canonical]:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Danh sách hồ sơ"
+def export_title_block(path: Path, rows: list[Row]) -> list[Canonical]:
+    """openpyxl: a 6-row title block, a one-row header, real date cells, a footer."""
     headers = [
         "STT",
         "Mã hồ sơ",
@@ -1058,182 +1054,140 @@ def write_title_block(path: Path, rows: list[Row]) -> list[Canonical]:
         "Số CCCD",
     ]
     last = len(headers)
-    bold = Font(bold=True)
-    center = Alignment(horizontal="center")
-    ws.cell(1, 1, AGENCY).font = bold
-    ws.cell(1, 10, NATION).font = bold
-    ws.cell(2, 1, "BỘ PHẬN MỘT CỬA")
-    ws.cell(2, 10, MOTTO)
-    ws.cell(4, 1, "DANH SÁCH HỒ SƠ THỦ TỤC HÀNH CHÍNH").font = bold
-    ws.cell(5, 1, f"Từ ngày {TITLE.received_from:%d/%m/%Y} đến ngày {TITLE.received_to:%d/%m/%Y}")
-    ws.cell(6, 1, "Ngày xuất: 05/01/2026 08:30")
-    for r in (1, 2):
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=6)
-        ws.merge_cells(start_row=r, start_column=10, end_row=r, end_column=16)
-    for r in (4, 5, 6):
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=last)
-        ws.cell(r, 1).alignment = center
-    header_row = 7
-    for j, h in enumerate(headers, start=1):
-        c = ws.cell(header_row, j, h)
-        c.font = bold
+    grid: list[list[Cell]] = [
+        *_heading_rows(),
+        [],
+        ["DANH SÁCH HỒ SƠ THỦ TỤC HÀNH CHÍNH"],
+        [f"Từ ngày {TITLE.received_from:%d/%m/%Y} đến ngày {TITLE.received_to:%d/%m/%Y}"],
+        ["Ngày xuất: 05/01/2026 08:30"],
+        headers,
+    ]
+    merges = [Merge(r, c, 1, n) for r in (0, 1) for c, n in ((0, 6), (9, 7))]
+    merges += [Merge(r, 0, 1, last) for r in (3, 4, 5)]
     out = []
     for i, row in enumerate(rows, start=1):
         d, s, p = row.dossier, row.state, person(row.dossier.index)
-        r = header_row + i
-        values = [
-            i,
-            row.code,
-            d.proc.code,
-            d.proc.name,
-            d.proc.sector,
-            d.proc.unit,
-            CHANNEL_WORDS["title"][d.channel],
-            d.received_at,
-            s.due,
-            s.extended_due,
-            s.result_at,
-            s.returned_at,
-            status_word(row, "title"),
-            "Có" if d.is_digitized else "Không",
-            ("Có" if s.has_e_result else "Không") if s.status == "finished" else None,
-            p.name,
-            p.phone,
-            p.address,
-            p.id_number,
-        ]
-        for j, v in enumerate(values, start=1):
-            c = ws.cell(r, j, v)
-            if isinstance(v, datetime):
-                c.number_format = "dd/mm/yyyy hh:mm"
-            elif isinstance(v, date):
-                c.number_format = "dd/mm/yyyy"
+        grid.append(
+            [
+                i,
+                row.code,
+                d.proc.code,
+                d.proc.name,
+                d.proc.sector,
+                d.proc.unit,
+                CHANNEL_WORDS["title"][d.channel],
+                d.received_at,
+                s.due,
+                s.extended_due,
+                s.result_at,
+                s.returned_at,
+                status_word(row, "title"),
+                "Có" if d.is_digitized else "Không",
+                ("Có" if s.has_e_result else "Không") if s.status == "finished" else None,
+                p.name,
+                p.phone,
+                p.address,
+                p.id_number,
+            ]
+        )
         out.append(canonical(row, has_returned=True, has_e_result=True))
-    r = header_row + len(rows) + 2
-    ws.cell(r, 1, f"Tổng cộng: {len(rows)} hồ sơ").font = bold
-    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
-    # signatures away from the code and reception columns: the "(Ký…)" line has no label of
-    # SPEC §3, so it is skipped only because both of those cells are empty
-    ws.cell(r + 2, 4, "Người lập biểu").font = bold
-    ws.cell(r + 2, 13, "Thủ trưởng đơn vị").font = bold
-    ws.cell(r + 3, 4, "(Ký, ghi rõ họ tên)")
-    ws.cell(r + 3, 13, "(Ký, đóng dấu)")
-    widths = (5, 20, 10, 40, 14, 20, 16, 16, 12, 12, 16)
-    for letter, width in zip("ABCDEFGHIJK", widths, strict=True):
-        ws.column_dimensions[letter].width = width
-    wb.properties.creator = "Hệ thống thông tin giải quyết TTHC"
-    wb.properties.created = FIXED_DOC_TIME
-    buf = io.BytesIO()
-    wb.save(buf)
-    path.write_bytes(_stable_zip(buf.getvalue()))
+    total = len(grid) + 1
+    grid += [
+        [],
+        [f"Tổng cộng: {len(rows)} hồ sơ"],
+        [],
+        # signatures away from the code and reception columns: the "(Ký…)" line has no label
+        # of SPEC §3, so it is skipped only because both of those cells are empty
+        [None, None, None, "Người lập biểu", *[None] * 8, "Thủ trưởng đơn vị"],
+        [None, None, None, "(Ký, ghi rõ họ tên)", *[None] * 8, "(Ký, đóng dấu)"],
+    ]
+    merges.append(Merge(total, 0, 1, 4))
+    sheet = SheetSpec(
+        "Danh sách hồ sơ",
+        grid,
+        merges,
+        row_styles={
+            0: BOLD,
+            3: Style(bold=True, align="center"),
+            4: CENTER,
+            5: CENTER,
+            6: BOLD,
+            total: BOLD,
+            total + 2: BOLD,
+        },
+        widths=dict(enumerate((5, 20, 10, 40, 14, 20, 16, 16, 12, 12, 16))),
+        datetime_format="dd/mm/yyyy hh:mm",
+    )
+    write_openpyxl(
+        path, [sheet], properties=Properties("Hệ thống thông tin giải quyết TTHC", FIXED_DOC_TIME)
+    )
     return out
 
 
-def _stable_zip(data: bytes) -> bytes:
-    """Rewrite an .xlsx with fixed entry times and a fixed modified date (openpyxl uses now)."""
-    stamp = FIXED_DOC_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
-                    content,
-                )
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_DOC_TIME.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(entry, content)
-    return out.getvalue()
-
-
-def write_two_row(path: Path, rows: list[Row], orphan: Row) -> list[Canonical]:
-    import xlsxwriter
-
-    # constant_memory writes inline strings (openpyxl writes a shared-strings table)
-    wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-    wb.set_properties({"created": FIXED_DOC_TIME, "author": "Hệ thống một cửa điện tử"})
-    bold = wb.add_format({"bold": True})
-    head = wb.add_format({"bold": True, "border": 1, "align": "center", "valign": "vcenter"})
-    head_wrap = wb.add_format(
-        {"bold": True, "border": 1, "align": "center", "valign": "vcenter", "text_wrap": True}
-    )
-    group = wb.add_format({"bold": True, "italic": True})
-
+def export_two_row(path: Path, rows: list[Row], orphan: Row) -> list[Canonical]:
+    """xlsxwriter in constant-memory mode (inline strings): a summary sheet first, then the list
+    with a two-row header, a column-number row, group rows, text dates and a footer."""
     # the first sheet is a summary, not the dossier list
-    stats = wb.add_worksheet("Thống kê")
-    stats.write(0, 0, "THỐNG KÊ HỒ SƠ THEO LĨNH VỰC", bold)
-    stats.write(1, 0, "Thời điểm xuất: 10/03/2026 17:45:00")
-    for j, h in enumerate(("STT", "Lĩnh vực", "Tổng số hồ sơ", "Đã giải quyết", "Đang xử lý")):
-        stats.write(3, j, h, head)
-    sectors = sorted({p.sector for p in PROCEDURES})
-    for i, sector in enumerate(sectors, start=1):
+    stats: list[list[Cell]] = [
+        ["THỐNG KÊ HỒ SƠ THEO LĨNH VỰC"],
+        ["Thời điểm xuất: 10/03/2026 17:45:00"],
+        [],
+        ["STT", "Lĩnh vực", "Tổng số hồ sơ", "Đã giải quyết", "Đang xử lý"],
+    ]
+    for i, sector in enumerate(sorted({p.sector for p in PROCEDURES}), start=1):
         mine = [r for r in rows if r.dossier.proc.sector == sector]
         done = sum(r.state.status in ("finished", "withdrawn") for r in mine)
         open_ = sum(r.state.status in ("pending", "awaiting_supplement") for r in mine)
-        stats.write_row(3 + i, 0, [i, sector, len(mine), done, open_])
+        stats.append([i, sector, len(mine), done, open_])
 
-    ws = wb.add_worksheet("Danh sách hồ sơ")
-    groups = {
-        "Thông tin hồ sơ": [
-            "Mã TTHC",
-            "Tên thủ tục",
-            " Lĩnh vực",
-            "Đơn vị  xử lý",
-            "Hình thức nộp",
-            "Chủ hồ sơ",
-            "Điện thoại",
-        ],
-        "Thời gian": ["Ngày tiếp nhận:", "NGÀY HẸN TRẢ", "Ngày gia hạn", "Ngày có\nkết quả"],
-        "Kết quả": [" Trạng thái ", "Số hóa", "Kết quả điện tử"],
-    }
-    width = 2 + sum(len(v) for v in groups.values())
-    ws.write(0, 0, AGENCY, bold)
-    ws.write(0, 9, NATION, bold)
-    ws.write(1, 0, "BỘ PHẬN MỘT CỬA")
-    ws.write(1, 9, MOTTO)
-    ws.write(2, 0, "DANH SÁCH HỒ SƠ TIẾP NHẬN", bold)
-    ws.write(3, 0, f"Từ ngày {TWO_ROW.received_from:%d/%m/%Y} đến ngày 10/03/2026")
-    ws.write(4, 0, "Thời điểm xuất: 10/03/2026 17:45:00")
-    top, low = 6, 7
-    # constant_memory writes rows in order, so a range spanning the two header rows cannot be
-    # written with merge_range(): write its cells row by row and register the range
-    ws.write(top, 0, "STT", head)
-    ws.write(top, 1, "Mã hồ sơ *", head)
-    col = 2
-    for name, subs in groups.items():
-        ws.merge_range(top, col, top, col + len(subs) - 1, name, head)
-        col += len(subs)
-    ws.write_blank(low, 0, None, head)
-    ws.write_blank(low, 1, None, head)
-    ws.merge.extend([[top, 0, low, 0], [top, 1, low, 1]])
-    col = 2
-    for subs in groups.values():
-        for sub in subs:
-            ws.write(low, col, sub, head_wrap)
-            col += 1
-    ws.write_row(low + 1, 0, [f"({j})" for j in range(1, width + 1)], head)
-
+    header = [
+        "STT",
+        "Mã hồ sơ *",
+        (
+            "Thông tin hồ sơ",
+            [
+                "Mã TTHC",
+                "Tên thủ tục",
+                " Lĩnh vực",
+                "Đơn vị  xử lý",
+                "Hình thức nộp",
+                "Chủ hồ sơ",
+                "Điện thoại",
+            ],
+        ),
+        ("Thời gian", ["Ngày tiếp nhận:", "NGÀY HẸN TRẢ", "Ngày gia hạn", "Ngày có\nkết quả"]),
+        ("Kết quả", [" Trạng thái ", "Số hóa", "Kết quả điện tử"]),
+    ]
+    width = len(header_names(header))
+    top = 6
+    header_rows, header_merges = two_row_header(header, top)
+    grid: list[list[Cell]] = [
+        *_heading_rows(),
+        ["DANH SÁCH HỒ SƠ TIẾP NHẬN"],
+        [f"Từ ngày {TWO_ROW.received_from:%d/%m/%Y} đến ngày 10/03/2026"],
+        ["Thời điểm xuất: 10/03/2026 17:45:00"],
+        [],
+        *header_rows,
+        [f"({j})" for j in range(1, width + 1)],
+    ]
+    # the file lists the groups' ranges before the two that span both header rows
+    merges = sorted(header_merges, key=lambda m: m.rows)
+    groups = [len(grid)]
+    grid.append([f"Xã, phường: {COMMUNE}"])
     out = []
-    r = low + 2
-    ws.merge_range(r, 0, r, width - 1, f"Xã, phường: {COMMUNE}", group)
-    r += 1
     n = 0
     for k, unit in enumerate(UNITS, start=1):
         mine = [row for row in rows if row.dossier.proc.unit == unit]
         if unit == ONE_STOP:
             # the typo row sits among its unit's rows, by its (true) reception time
             mine = sorted([*mine, orphan], key=lambda x: x.dossier.received_at)
-        ws.merge_range(r, 0, r, width - 1, f"{k}. {unit}", group)
-        r += 1
+        groups.append(len(grid))
+        grid.append([f"{k}. {unit}"])
         for row in mine:
             n += 1
             d, s, p = row.dossier, row.state, person(row.dossier.index)
             received = "31/02/2026 9:12" if row.quirk == "rejected" else loose_dt(d.received_at)
             values = [
-                n,
                 row.code,
                 d.proc.code,
                 d.proc.name,
@@ -1250,95 +1204,108 @@ def write_two_row(path: Path, rows: list[Row], orphan: Row) -> list[Canonical]:
                 "X" if d.is_digitized else "",
                 "X" if s.has_e_result else "",
             ]
-            ws.write_number(r, 0, values[0])
-            for j, v in enumerate(values[1:], start=1):
-                if v != "":
-                    ws.write_string(r, j, v)
-            r += 1
+            grid.append([n, *(v or None for v in values)])  # empty text: no cell
             if row.quirk != "rejected":
                 out.append(canonical(row, has_returned=False, has_e_result=True))
-    r += 1
-    ws.write(r, 0, f"Tổng số: {n} hồ sơ", bold)
-    ws.write(r + 2, 1, "Người lập biểu", bold)
-    ws.write(r + 2, 13, "Thủ trưởng đơn vị", bold)
-    ws.set_column(0, 0, 5)
-    ws.set_column(1, 1, 20)
-    ws.set_column(3, 3, 40)
-    wb.close()
+    merges += [Merge(r, 0, 1, width) for r in groups]
+    total = len(grid) + 1
+    grid += [
+        [],
+        [f"Tổng số: {n} hồ sơ"],
+        [],
+        [None, "Người lập biểu", *[None] * 11, "Thủ trưởng đơn vị"],
+    ]
+    group = Style(bold=True, italic=True)
+    head_wrap = replace(HEAD, wrap=True)
+    sheets = [
+        SheetSpec("Thống kê", stats, row_styles={0: BOLD, 3: HEAD}),
+        SheetSpec(
+            "Danh sách hồ sơ",
+            grid,
+            merges,
+            row_styles={
+                0: BOLD,
+                2: BOLD,
+                top: HEAD,
+                top + 1: head_wrap,
+                top + 2: HEAD,
+                **dict.fromkeys(groups, group),
+                total: BOLD,
+                total + 2: BOLD,
+            },
+            widths={0: 5, 1: 20, 3: 40},
+        ),
+    ]
+    props = Properties("Hệ thống một cửa điện tử", FIXED_DOC_TIME)
+    write_xlsxwriter(path, sheets, constant_memory=True, properties=props)
     return out
 
 
-def write_html(path: Path, rows: list[Row]) -> list[Canonical]:
+def export_html(path: Path, rows: list[Row]) -> list[Canonical]:
     """An HTML table saved as .xls; the headers are in decomposed Unicode (NFD)."""
-    groups = {
-        "Thông tin hồ sơ": [
-            "Mã TTHC",
-            "Tên TTHC",
-            "Lĩnh vực",
-            "Cơ quan thực hiện",
-            "Kênh tiếp nhận",
-        ],
-        "Thời gian": ["Ngày nộp", "Ngày tiếp nhận", "Ngày hẹn trả kết quả", "Ngày xử lý xong"],
-        "Kết quả": ["Trạng thái hồ sơ", "Số hóa hồ sơ", "Cấp kết quả điện tử"],
-    }
-    width = 4 + sum(len(v) for v in groups.values())
-
-    def nfd(text: str) -> str:
-        return html.escape(unicodedata.normalize("NFD", text))
-
-    def esc(text: object) -> str:
-        return html.escape(str(text))
-
-    lines = [
-        "<html>",
-        "<head>",
-        '<meta http-equiv="Content-Type" content="text/html; charset=utf-8">',
-        '<meta charset="utf-8">',
-        "<title>Danh sách hồ sơ</title>",
-        "</head>",
-        "<body>",
-        '<table border="1" cellspacing="0" cellpadding="2">',
+    header = [
+        "STT",
+        "Mã hồ sơ",
+        (
+            "Thông tin hồ sơ",
+            ["Mã TTHC", "Tên TTHC", "Lĩnh vực", "Cơ quan thực hiện", "Kênh tiếp nhận"],
+        ),
+        ("Thời gian", ["Ngày nộp", "Ngày tiếp nhận", "Ngày hẹn trả kết quả", "Ngày xử lý xong"]),
+        ("Kết quả", ["Trạng thái hồ sơ", "Số hóa hồ sơ", "Cấp kết quả điện tử"]),
+        "Tổ chức/Cá nhân",
+        "SĐT",
     ]
-    for text in _title_rows(HTML, "Ngày in: 20/03/2026"):
-        lines.append(f'<tr><td colspan="{width}"><b>{esc(text)}</b></td></tr>')
-    lines.append(f'<tr><td colspan="{width}"></td></tr>')
-    upper = ['<th rowspan="2">STT</th>', f'<th rowspan="2">{nfd("Mã hồ sơ")}</th>']
-    upper += [f'<th colspan="{len(subs)}">{nfd(name)}</th>' for name, subs in groups.items()]
-    upper += [f'<th rowspan="2">{nfd("Tổ chức/Cá nhân")}</th>', '<th rowspan="2">SĐT</th>']
-    lines.append("<tr>" + "".join(upper) + "</tr>")
-    lower = [f"<th>{nfd(sub)}</th>" for subs in groups.values() for sub in subs]
-    lines.append("<tr>" + "".join(lower) + "</tr>")
+    width = len(header_names(header))
+    title = [
+        AGENCY,
+        "BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ",
+        "DANH SÁCH HỒ SƠ THỦ TỤC HÀNH CHÍNH",
+        f"Từ ngày {HTML.received_from:%d/%m/%Y} đến ngày {HTML.received_to:%d/%m/%Y}",
+        "Ngày in: 20/03/2026",
+        None,  # a blank row across the table
+    ]
+    top = len(title)
+    header_rows, merges = two_row_header(header, top)
+    grid: list[list[Cell]] = [[line] for line in title]
+    grid += [[unicodedata.normalize("NFD", v) if v else v for v in r] for r in header_rows]
+    merges = [Merge(r, 0, 1, width) for r in range(top)] + merges
     out = []
     for i, row in enumerate(rows, start=1):
         d, s, p = row.dossier, row.state, person(row.dossier.index)
         due = effective_due(s)
-        values = [
-            i,
-            row.code,
-            d.proc.code,
-            d.proc.name,
-            d.proc.sector,
-            d.proc.unit,
-            CHANNEL_WORDS["html"][d.channel],
-            dmy_hm(d.submitted_at),
-            dmy_hm(d.received_at),
-            f"{due:%d/%m/%Y} 17:00" if due else "",
-            dmy_hm(s.result_at),
-            status_word(row, "html"),
-            "Có" if d.is_digitized else "Không",
-            "Có" if s.has_e_result else "Không",
-            p.name,
-            p.phone,
-        ]
-        lines.append("<tr>" + "".join(f"<td>{esc(v)}</td>" for v in values) + "</tr>")
+        grid.append(
+            [
+                i,
+                row.code,
+                d.proc.code,
+                d.proc.name,
+                d.proc.sector,
+                d.proc.unit,
+                CHANNEL_WORDS["html"][d.channel],
+                dmy_hm(d.submitted_at),
+                dmy_hm(d.received_at),
+                f"{due:%d/%m/%Y} 17:00" if due else "",
+                dmy_hm(s.result_at),
+                status_word(row, "html"),
+                "Có" if d.is_digitized else "Không",
+                "Có" if s.has_e_result else "Không",
+                p.name,
+                p.phone,
+            ]
+        )
         out.append(canonical(row, has_returned=False, has_e_result=True))
-    lines.append(f'<tr><td colspan="{width}"><b>Tổng số: {len(rows)} hồ sơ</b></td></tr>')
-    lines += ["</table>", "</body>", "</html>", ""]
-    path.write_bytes("\n".join(lines).encode("utf-8"))
+    merges.append(Merge(len(grid), 0, 1, width))
+    row_styles = {r: BOLD for r in range(top - 1)}
+    row_styles |= {top: Style(heading=True), top + 1: Style(heading=True), len(grid): BOLD}
+    grid.append([f"Tổng số: {len(rows)} hồ sơ"])
+    sheet = SheetSpec("Danh sách hồ sơ", grid, merges, row_styles=row_styles)
+    write_html(
+        path, [sheet], lines=True, script=False, table='border="1" cellspacing="0" cellpadding="2"'
+    )
     return out
 
 
-def write_semicolon(path: Path, rows: list[Row]) -> list[Canonical]:
+def export_semicolon(path: Path, rows: list[Row]) -> list[Canonical]:
     headers = [
         "Mã hồ sơ",
         "Mã thủ tục",
@@ -1396,7 +1363,7 @@ def write_semicolon(path: Path, rows: list[Row]) -> list[Canonical]:
     return out
 
 
-def write_sync(path: Path, rows: list[Row]) -> list[Canonical]:
+def export_sync(path: Path, rows: list[Row]) -> list[Canonical]:
     # the national sync field names, without the return date (NgayTra) this portal leaves out
     headers = [h for h in NATIONAL_HEADERS if h != "NgayTra"]
     grid: list[list[Cell]] = [headers]
@@ -1527,12 +1494,12 @@ def main(out_dir: Path = OUT_DIR) -> dict[str, dict[str, object]]:
     orphan = orphan_row()
     assert orphan.code not in {d.code for d in world}
     files = {
-        LEGACY.name: write_legacy(out_dir / LEGACY.name, rows[LEGACY.name]),
-        TITLE.name: write_title_block(out_dir / TITLE.name, rows[TITLE.name]),
-        TWO_ROW.name: write_two_row(out_dir / TWO_ROW.name, rows[TWO_ROW.name], orphan),
-        HTML.name: write_html(out_dir / HTML.name, rows[HTML.name]),
-        SEMICOLON.name: write_semicolon(out_dir / SEMICOLON.name, rows[SEMICOLON.name]),
-        SYNC.name: write_sync(out_dir / SYNC.name, rows[SYNC.name]),
+        LEGACY.name: export_legacy(out_dir / LEGACY.name, rows[LEGACY.name]),
+        TITLE.name: export_title_block(out_dir / TITLE.name, rows[TITLE.name]),
+        TWO_ROW.name: export_two_row(out_dir / TWO_ROW.name, rows[TWO_ROW.name], orphan),
+        HTML.name: export_html(out_dir / HTML.name, rows[HTML.name]),
+        SEMICOLON.name: export_semicolon(out_dir / SEMICOLON.name, rows[SEMICOLON.name]),
+        SYNC.name: export_sync(out_dir / SYNC.name, rows[SYNC.name]),
     }
     truth = final_states(files)
     _check_world(world, truth)

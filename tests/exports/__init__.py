@@ -1,16 +1,17 @@
 """The one writer of synthetic dossier exports, for the tests, the sample exports and the
 benchmarks.
 
-- :mod:`tests.exports.grid`: a sheet as a grid of cells with merged ranges, and one writer per
-  file kind (xlsx by openpyxl or xlsxwriter, xlsm, BIFF8 by xlwt, HTML saved as .xls, CSV
-  variants).
+- :mod:`tests.exports.grid`: a sheet as a grid of cells with merged ranges, row styles, column
+  widths and date formats, and one writer per file kind (xlsx by openpyxl or xlsxwriter, xlsm,
+  BIFF8 by xlwt, HTML saved as .xls, CSV variants); workbook properties make the bytes stable.
 - :mod:`tests.exports.layout`: dossier lists laid out as portals export them (title block,
   one- or two-row header, column numbers, group rows, footer), the national sync layout.
 - :mod:`tests.exports.hostile`: damaged and hostile files.
 
 It imports nothing of ``pipelines``: what it writes is the truth the pipeline is checked
-against. ``sample_exports/generate.py`` and ``benchmarks/generate.py`` import it with the
-repository root on ``sys.path``.
+against. ``sample_exports/generate.py`` (which describes the committed samples as sheets and
+writes every one of them here) and ``benchmarks/generate.py`` import it with the repository
+root on ``sys.path``.
 """
 
 from tests.exports.grid import (
@@ -19,7 +20,9 @@ from tests.exports.grid import (
     WRITERS,
     Cell,
     Merge,
+    Properties,
     SheetSpec,
+    Style,
     encode_legacy,
     html_document,
     text,
@@ -52,6 +55,7 @@ from tests.exports.layout import (
     personal_values,
     records,
     stamp,
+    two_row_header,
 )
 
 __all__ = [
@@ -67,8 +71,10 @@ __all__ = [
     "GroupRow",
     "Header",
     "Merge",
+    "Properties",
     "Row",
     "SheetSpec",
+    "Style",
     "biff_stream",
     "dossier_sheet",
     "encode_legacy",
@@ -82,6 +88,7 @@ __all__ = [
     "shared_strings_workbook",
     "stamp",
     "text",
+    "two_row_header",
     "write_csv",
     "write_export",
     "write_html",

@@ -100,6 +100,26 @@ def header_names(header: Header) -> list[str]:
     return names
 
 
+def two_row_header(header: Header, top: int) -> tuple[list[list[Cell]], list[Merge]]:
+    """The two rows of a grouped header at grid row ``top`` and their merged ranges: a group's
+    name over its sub-columns (merged across them), a plain name over both rows (merged down),
+    ranges in column order."""
+    upper: list[Cell] = []
+    lower: list[Cell] = []
+    merges: list[Merge] = []
+    for item in header:
+        if isinstance(item, str):
+            merges.append(Merge(top, len(upper), 2, 1))
+            upper.append(item)
+            lower.append(None)
+        else:
+            group, subs = item
+            merges.append(Merge(top, len(upper), 1, len(subs)))
+            upper.extend([group] + [None] * (len(subs) - 1))
+            lower.extend(subs)
+    return [upper, lower], merges
+
+
 FOOTER: list[list[Cell]] = [
     [],
     ["Tổng cộng: {n} hồ sơ"],
@@ -134,22 +154,10 @@ def dossier_sheet(
         grid.append([line] + [None] * (width - 1))
     if title:
         grid.append([])
-    two_rows = any(not isinstance(item, str) for item in header)
-    top = len(grid)
-    if two_rows:
-        upper: list[Cell] = []
-        lower: list[Cell] = []
-        for item in header:
-            if isinstance(item, str):
-                merges.append(Merge(top, len(upper), 2, 1))
-                upper.append(item)
-                lower.append(None)
-            else:
-                group, subs = item
-                merges.append(Merge(top, len(upper), 1, len(subs)))
-                upper.extend([group] + [None] * (len(subs) - 1))
-                lower.extend(subs)
-        grid += [upper, lower]
+    if any(not isinstance(item, str) for item in header):
+        header_rows, header_merges = two_row_header(header, len(grid))
+        grid += header_rows
+        merges += header_merges
     else:
         grid.append(list(names))
     if number_row == "paren":
