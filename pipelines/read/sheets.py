@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pipelines.data_warnings import DataWarning
-from pipelines.read.biff import xls_error_cells
+from pipelines.read.biff import ErrorCellsUnchecked, xls_error_cells
 from pipelines.read.sniff import FileRefused
 
 
@@ -96,6 +96,12 @@ def excel_sheets(path: Path, kind: str = "xlsx") -> Iterator[Sheet]:
                         cells = xls_error_cells(path, reader.sheet_names[index])
                         table = _with_error_cells(table, cells)
                     cache.append(table)
+                except ErrorCellsUnchecked as exc:
+                    raise FileRefused(
+                        f"Không kiểm tra được các ô lỗi (#N/A, #VALUE!…) của trang tính số "
+                        f"{index + 1}: {exc}. Đọc tiếp thì các ô lỗi sẽ thành ô trống và số "
+                        "liệu có thể sai. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx rồi chạy lại."
+                    ) from exc
                 except Exception as exc:
                     raise FileRefused(
                         f"Không đọc được trang tính số {index + 1} ({_short(exc)}). "

@@ -4,6 +4,7 @@ codes and names normalised, Excel error cells, CSV damage, long cells."""
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 from datetime import datetime
 
@@ -280,14 +281,82 @@ def test_an_xls_formula_whose_cached_result_is_an_error_is_never_blank(tmp_path)
     assert sheet_error_cells(workbook_stream(path), "S") == {(1, 0): "#DIV/0!"}
 
 
-def test_a_damaged_xls_stream_yields_no_error_cells_rather_than_an_exception(tmp_path):
-    from pipelines.read.biff import sheet_error_cells, xls_error_cells
+def test_an_xls_stream_that_cannot_be_walked_is_never_read_as_without_error_cells(tmp_path):
+    """SPEC §8: error cells that cannot be found would read as blank without a word."""
+    from pipelines.read.biff import ErrorCellsUnchecked, sheet_error_cells, xls_error_cells
 
-    assert sheet_error_cells(b"\x09\x08\xff\xff", "S") == {}  # a record cut short
-    assert sheet_error_cells(b"", "S") == {}
+    with pytest.raises(ErrorCellsUnchecked):
+        sheet_error_cells(b"\x09\x08\xff\xff", "S")  # a record cut short
+    with pytest.raises(ErrorCellsUnchecked):
+        sheet_error_cells(b"", "S")
+    biff5 = b"\x09\x08\x08\x00" + struct.pack("<HH", 0x0500, 0x0005) + b"\x00" * 4
+    with pytest.raises(ErrorCellsUnchecked, match="không tìm thấy trang tính 'S'"):
+        sheet_error_cells(biff5 + b"\x0a\x00\x00\x00", "S")  # no BOUNDSHEET of that name
     junk = tmp_path / "junk.xls"
     junk.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 100)
-    assert xls_error_cells(junk, "S") == {}
+    with pytest.raises(ErrorCellsUnchecked):
+        xls_error_cells(junk, "S")
+
+
+def _xls_as_version(path, version: int) -> None:
+    """Rewrite an xlwt workbook of one sheet named "S" and numbers only as another BIFF
+    version, byte for byte in place: every BOF says ``version``; for BIFF5 the BOUNDSHEET name
+    becomes a byte string (its flags byte turned into a second "S": the sheet is "SS")."""
+    from pipelines.read.biff import workbook_stream
+
+    data = bytearray(path.read_bytes())
+    stream = workbook_stream(path)
+    base, pos = bytes(data).index(stream), 0
+    while pos + 4 <= len(stream):
+        rid, size = struct.unpack_from("<HH", stream, pos)
+        if rid == 0x0809:  # BOF
+            struct.pack_into("<H", data, base + pos + 4, version)
+        elif rid == 0x0085 and version == 0x0500:  # BOUNDSHEET
+            data[base + pos + 4 + 6 : base + pos + 4 + 8] = b"\x02S"
+        pos += 4 + size
+    path.write_bytes(bytes(data))
+
+
+def _numbers_with_an_error(path) -> None:
+    import xlwt
+
+    wb = xlwt.Workbook()
+    ws = wb.add_sheet("S")
+    for r in range(3):
+        ws.write(r, 0, r + 1.5)
+    ws.row(1).set_cell_error(1, BIFF_CODES["#N/A"])
+    wb.save(str(path))
+
+
+def test_an_excel_95_xls_error_cell_is_found_where_the_reader_has_its_blank(tmp_path):
+    """calamine reads a BIFF5 workbook and its error cells as empty; the walk finds them."""
+    import fastexcel
+
+    from pipelines.read.biff import xls_error_cells
+
+    path = tmp_path / "excel95.xls"
+    _numbers_with_an_error(path)
+    _xls_as_version(path, 0x0500)
+    reader = fastexcel.read_excel(str(path))
+    assert reader.sheet_names == ["SS"]
+    table = reader.load_sheet(0, header_row=None, dtypes="string").to_arrow()
+    assert table.column(1).to_pylist() == [None, None, None]  # the reader's blank
+    assert xls_error_cells(path, "SS") == {(1, 1): "#N/A"}
+
+
+def test_an_xls_whose_error_cells_cannot_be_walked_is_refused_saying_what_to_do(tmp_path):
+    """A BIFF version the walk does not know (calamine still reads it): refused, not blank."""
+    from pipelines.read.sheets import excel_sheets
+    from pipelines.read.sniff import FileRefused
+
+    path = tmp_path / "odd.xls"
+    _numbers_with_an_error(path)
+    _xls_as_version(path, 0x0700)
+    with pytest.raises(FileRefused, match="Không kiểm tra được các ô lỗi") as refused:
+        for sheet in excel_sheets(path, "xls"):
+            sheet.load(None)
+    assert "0x0700" in str(refused.value)
+    assert "lưu lại dạng .xlsx" in str(refused.value)
 
 
 @pytest.mark.parametrize("kind", ("html", "csv_comma"))
