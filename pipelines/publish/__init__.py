@@ -52,7 +52,7 @@ def publish(
     write_csv(con.sql(f"select * from {STAGING_SCHEMA}.indicators"), draft / "indicators.csv")
     write_csv(con.sql(f"select * from {STAGING_SCHEMA}.overdue"), draft / "overdue.csv")
     indicators = con.sql(f"select * from {STAGING_SCHEMA}.indicators").df()
-    overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").df()
+    overdue = con.sql(f"select * from {STAGING_SCHEMA}.overdue").to_arrow_table()
     write_workbook(
         indicators,
         draft / "indicators.xlsx",

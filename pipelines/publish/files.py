@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import struct
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -116,3 +117,45 @@ def write_fixed_zip(data: bytes, path: Path, stamp: datetime) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(fixed.getvalue())
     os.replace(tmp, path)
+
+
+def write_redated_zip(data: bytes, path: Path, stamp: datetime) -> None:
+    """:func:`write_fixed_zip` for a package that Python's zipfile deflated at its default
+    level (xlsxwriter's): the same bytes without a second compression, by rewriting each
+    entry's date, system and permissions in place. A package of another shape (data
+    descriptors, extra fields, zip64) goes through :func:`write_fixed_zip`."""
+    fixed = _redated(data, stamp)
+    if fixed is None:
+        write_fixed_zip(data, path, stamp)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(fixed)
+    os.replace(tmp, path)
+
+
+def _redated(data: bytes, stamp: datetime) -> bytes | None:
+    """``data`` with every entry dated ``stamp`` (00:00), made on Unix, mode 0644; ``None``
+    when an entry is not a plain deflated one (the in-place rewrite would not be exact)."""
+    buf = bytearray(data)
+    end = buf.rfind(b"PK\x05\x06")
+    if end < 0 or end + 22 > len(buf):
+        return None
+    count, _size, pos = struct.unpack_from("<HII", buf, end + 10)
+    dos_date = ((stamp.year - 1980) << 9) | (stamp.month << 5) | stamp.day
+    for _ in range(count):
+        if buf[pos : pos + 4] != b"PK\x01\x02":
+            return None
+        flags, method = struct.unpack_from("<HH", buf, pos + 8)
+        name_len, extra_len, comment_len = struct.unpack_from("<HHH", buf, pos + 28)
+        local = struct.unpack_from("<I", buf, pos + 42)[0]
+        if flags != 0 or method != zipfile.ZIP_DEFLATED or extra_len or comment_len:
+            return None
+        if buf[local : local + 4] != b"PK\x03\x04" or struct.unpack_from("<H", buf, local + 28)[0]:
+            return None
+        buf[pos + 5] = 3  # made by: Unix, whatever system wrote it
+        struct.pack_into("<HH", buf, pos + 12, 0, dos_date)
+        struct.pack_into("<I", buf, pos + 38, 0o644 << 16)
+        struct.pack_into("<HH", buf, local + 10, 0, dos_date)
+        pos += 46 + name_len + extra_len + comment_len
+    return bytes(buf)

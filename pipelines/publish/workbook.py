@@ -33,13 +33,14 @@ import io
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import xlsxwriter
 import xlsxwriter.worksheet
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -63,7 +64,7 @@ from pipelines.contract import (
 from pipelines.data_warnings import DataWarning
 from pipelines.labels import overdue_kind_label
 from pipelines.periods import month_containing
-from pipelines.publish.files import write_fixed_zip
+from pipelines.publish.files import write_redated_zip
 from pipelines.publish.numbers import (
     RATE_PARTS,
     as_date,
@@ -179,7 +180,7 @@ def write_workbook(
     path: Path,
     *,
     unit_name: str | None = None,
-    overdue: pd.DataFrame | None = None,
+    overdue: pd.DataFrame | pa.Table | None = None,
     warnings: Sequence[DataWarning] = (),
 ) -> None:
     """Write ``indicators`` (columns ``contract.INDICATOR_COLUMNS``) to the workbook ``path``.
@@ -362,6 +363,8 @@ class _Sheet:
         self.auto_filter: str | None = None
         self.row_breaks: list[int] = []
         self.chart: dict[str, Any] | None = None
+        #: rows written straight into the sheet's XML after its cells (the overdue list)
+        self.body: _OverdueBody | None = None
 
     def cell(self, row: int, column: int) -> _Cell:
         cell = self.cells.get((row, column))
@@ -653,7 +656,7 @@ def _write_indicators(ws: _Sheet, frame: pd.DataFrame) -> None:
     window_rank = {w: i for i, w in enumerate(WINDOWS)}
     group_rank = {g: i for i, g in enumerate(GROUP_BYS)}
     order = sorted(
-        (row for _, row in frame.iterrows()),
+        frame.to_dict("records"),  # rows as dicts: iterrows builds a Series per row
         key=lambda row: (
             window_rank.get(row["window"], len(WINDOWS)),
             group_rank.get(row["group_by"], len(GROUP_BYS)),
@@ -729,43 +732,39 @@ _OVERDUE_WRAPPED = (2, 4, 5)  # unit, procedure, sector: long names wrap
 _OVERDUE_WINDOW_RANK = {"cumulative": 0, "ytd": 1, "period": 2}
 
 
-def overdue_rows(overdue: pd.DataFrame) -> list[dict[str, object]]:
-    """One row per dossier late in any window (widest window first), with ``in_period``;
-    sorted by unit, days late (most first), then dossier code."""
-    missing = [c for c in OVERDUE_COLUMNS if c not in overdue.columns]
+def overdue_sheet_rows(overdue: pd.DataFrame | pa.Table) -> list[tuple[Any, ...]]:
+    """The sheet's rows: ``sql/publish/overdue_sheet.sql`` over ``overdue`` (the ``overdue``
+    table as a DataFrame or an Arrow table), one per dossier late in any window, in the
+    sheet's order: (unit, dossier code, procedure, sector, overdue kind, due date, result
+    date, days late, in the period)."""
+    import duckdb
+
+    from pipelines.db import sql_text
+
+    names = list(overdue.columns) if isinstance(overdue, pd.DataFrame) else overdue.column_names
+    missing = [c for c in OVERDUE_COLUMNS if c not in names]
     if missing:
         raise ValueError(f"Bảng hồ sơ quá hạn thiếu cột: {', '.join(missing)}.")
-    codes = [str(code) for code in overdue["dossier_code"]]
-    in_period = {code for code, w in zip(codes, overdue["window"], strict=True) if w == "period"}
-    last = len(_OVERDUE_WINDOW_RANK)
-    ranks = [_OVERDUE_WINDOW_RANK.get(str(w), last) for w in overdue["window"]]
-    # per dossier, its first row of the widest window
-    chosen: dict[str, int] = {}
-    for i in sorted(range(len(codes)), key=lambda i: (codes[i], ranks[i], i)):
-        chosen.setdefault(codes[i], i)
-    positions = sorted(chosen.values())
-    rows = overdue.iloc[positions].to_dict("records")
-    unit_keys: dict[str, tuple[bool, str, str]] = {}
-    for row, i in zip(rows, positions, strict=True):
-        unit = row["unit_name"]
-        row["unit_name"] = UNKNOWN_GROUP if is_missing(unit) or not str(unit) else str(unit)
-        row["_rank"] = ranks[i]
-        row["in_period"] = codes[i] in in_period
-        if row["unit_name"] not in unit_keys:
-            unit_keys[row["unit_name"]] = _name_key(row["unit_name"])
-    return sorted(
-        rows,
-        key=lambda r: (unit_keys[r["unit_name"]], -int(r["days_late"]), str(r["dossier_code"])),
-    )
-
-
-def _text_or_blank(value: object) -> str:
-    return "" if is_missing(value) else str(value)
+    with duckdb.connect() as con:
+        con.register("overdue", overdue)
+        if not con.execute("select count(*) from overdue").fetchall()[0][0]:
+            return []
+        units = [
+            name
+            for (name,) in con.execute(
+                "select distinct coalesce(nullif(unit_name, ''), $unknown_unit) from overdue",
+                {"unknown_unit": UNKNOWN_GROUP},
+            ).fetchall()
+        ]
+        units.sort(key=_name_key)
+        return con.execute(
+            sql_text("publish/overdue_sheet"), {"units": units, "unknown_unit": UNKNOWN_GROUP}
+        ).fetchall()
 
 
 def _write_overdue(
     ws: _Sheet,
-    overdue: pd.DataFrame,
+    overdue: pd.DataFrame | pa.Table,
     totals: dict[str, pd.Series],
     unit_name: str | None,
 ) -> None:
@@ -791,44 +790,171 @@ def _write_overdue(
         cell.alignment = _CENTER
     ws.row_dimensions[OVERDUE_HEADER_ROW].height = 32
 
-    rows = overdue_rows(overdue)
+    rows = overdue_sheet_rows(overdue)
     r = OVERDUE_HEADER_ROW
-    for number, row in enumerate(rows, start=1):
-        r += 1
-        procedure = _text_or_blank(row["procedure_name"]) or _text_or_blank(row["procedure_code"])
-        values: list[object] = [
-            number,
-            row["unit_name"],
-            str(row["dossier_code"]),
-            procedure,
-            _text_or_blank(row["sector_name"]),
-            overdue_kind_label(str(row["overdue_kind"])),
-            None if is_missing(row["due_date"]) else as_date(row["due_date"]),
-            None if is_missing(row["finished_date"]) else as_date(row["finished_date"]),
-            int(row["days_late"]),
-            "Có" if row["in_period"] else "",
-        ]
-        for c, value in enumerate(values, start=1):
-            cell = _put(ws, r, c, value)
-            cell.alignment = _LEFT if c in _OVERDUE_WRAPPED else _CENTER
-            if isinstance(value, date):
-                cell.number_format = DATE_FORMAT
-        # Printers do not grow rows to fit wrapped text: give each row the lines it needs.
-        lines = max(
-            math.ceil(len(str(values[c - 1])) / (_OVERDUE_WIDTHS[c - 1] - 2))
-            for c in _OVERDUE_WRAPPED
-        )
-        ws.row_dimensions[r].height = 15 * max(1, lines)
-    if not rows:
+    if rows:
+        # tens of thousands of rows: written straight into the sheet's XML (_OverdueBody)
+        ws.body = _OverdueBody(rows, first_row=r + 1)
+        r += len(rows)
+        _box(ws, [OVERDUE_HEADER_ROW], range(1, len(OVERDUE_HEADERS) + 1))
+    else:
         r += 1
         _merge(ws, f"A{r}:{last}{r}", "Không có hồ sơ quá hạn.").alignment = _CENTER
-    _box(ws, range(OVERDUE_HEADER_ROW, r + 1), range(1, len(OVERDUE_HEADERS) + 1))
+        _box(ws, range(OVERDUE_HEADER_ROW, r + 1), range(1, len(OVERDUE_HEADERS) + 1))
     for c, width in enumerate(_OVERDUE_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = f"A{OVERDUE_HEADER_ROW + 1}"
     ws.print_title_rows = f"{OVERDUE_HEADER_ROW}:{OVERDUE_HEADER_ROW}"
     if rows:
         ws.auto_filter = f"A{OVERDUE_HEADER_ROW}:{last}{r}"
+
+
+#: Longest text of a cell, in UTF-16 units (Excel's limit; xlsxwriter cuts longer ones).
+_EXCEL_TEXT_MAX = 32767
+
+
+def _cell_text(value: str) -> tuple[str | None, bool]:
+    """What :func:`_put` makes of a text: cleaned of control characters (``None`` when nothing
+    is left), and whether it needs the quote prefix of the formula guard."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if not text:
+        return None, False
+    if len(text) > _EXCEL_TEXT_MAX // 2 and len(text.encode("utf-16-le")) // 2 > _EXCEL_TEXT_MAX:
+        text = text.encode("utf-16-le")[: 2 * _EXCEL_TEXT_MAX].decode("utf-16-le", "ignore")
+    return text, text.startswith(_FORMULA_TRIGGERS)
+
+
+class _OverdueBody:
+    """The data rows of the overdue sheet, one per dossier, written into the sheet's XML by
+    :class:`_Worksheet` after xlsxwriter's own rows (the title and header above them).
+
+    The XML is what xlsxwriter writes for these cells (``tests/unit/test_workbook_stream.py``
+    compares the bytes): shared strings registered in the order ``write_string`` would
+    register them, cell styles numbered in the order xlsxwriter would number them, row heights
+    as ``set_row_pixels`` writes them. Columns: STT, unit, code, procedure, sector, kind, due
+    date, result date, days late, in the period."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], first_row: int) -> None:
+        self.rows = rows
+        self.first_row = first_row
+        self._xml = ""
+        #: the cells' formats, in the order of their first cell; the XML holds ``s="#k"``
+        self._formats: list[Any] = []
+
+    def attach(self, sheet: xlsxwriter.worksheet.Worksheet, format_for: Callable) -> None:
+        """Register the rows' strings with the workbook (row by row, column by column),
+        grow the sheet's dimension over them and build their XML, each cell's style a
+        placeholder (styles are numbered when the sheet is written). The XML holds no text
+        of the data (strings are shared-string numbers), so a placeholder cannot clash."""
+        wrapped = {c - 1 for c in _OVERDUE_WRAPPED}
+        styles: dict[tuple[bool, str, bool], str] = {}
+
+        def style(column: int, number_format: str = "General", quote: bool = False) -> str:
+            key = (column in wrapped, number_format, quote)
+            token = styles.get(key)
+            if token is None:
+                alignment = _LEFT if key[0] else _CENTER
+                self._formats.append(format_for((None, alignment, True, number_format, quote)))
+                token = styles[key] = f"#{len(self._formats) - 1}"
+            return token
+
+        shared = sheet.str_table._get_shared_string_index
+        texts: dict[str, tuple[str | None, bool]] = {}
+        serials: dict[object, str] = {}
+        kinds: dict[object, str] = {}
+        centre, left = style(0), style(1)
+        plain = [left if c in wrapped else centre for c in range(10)]
+        dated = style(6, DATE_FORMAT)
+        quoted: dict[int, str] = {}
+        heights: dict[int, str] = {}
+        widths = [_OVERDUE_WIDTHS[c - 1] - 2 for c in _OVERDUE_WRAPPED]
+        out: list[str] = []
+        for number, row in enumerate(self.rows, start=1):
+            unit, code, procedure, sector, kind, due, finished, days_late, in_period = row
+            r = self.first_row + number - 1
+            label = kinds.get(kind)
+            if label is None:
+                label = kinds[kind] = overdue_kind_label(str(kind))
+            lines = max(
+                math.ceil(len(str(v)) / w)
+                for v, w in zip((unit, procedure, sector), widths, strict=True)
+            )
+            height = heights.get(lines)
+            if height is None:
+                height = heights[lines] = _row_height_attribute(sheet, 15 * max(1, lines))
+            cells = [f'<row r="{r}" spans="1:10"{height}>', f'<c r="A{r}" s="{centre}">']
+            cells.append(f"<v>{number:.16G}</v></c>")
+            values = (unit, str(code), procedure, sector, label)
+            for letter, c, value in zip("BCDEF", range(1, 6), values, strict=True):
+                cells.append(self._text(letter, r, c, value, texts, shared, plain, quoted, style))
+            for letter, day in (("G", due), ("H", finished)):
+                if day is None:
+                    cells.append(f'<c r="{letter}{r}" s="{centre}"/>')
+                else:
+                    serial = serials.get(day)
+                    if serial is None:
+                        serial = serials[day] = f"{sheet._convert_date_time(as_date(day)):.16G}"
+                    cells.append(f'<c r="{letter}{r}" s="{dated}"><v>{serial}</v></c>')
+            cells.append(f'<c r="I{r}" s="{centre}"><v>{int(days_late):.16G}</v></c>')
+            cells.append(
+                self._text(
+                    "J", r, 9, "Có" if in_period else "", texts, shared, plain, quoted, style
+                )
+            )
+            cells.append("</row>")
+            out.append("".join(cells))
+        self._xml = "".join(out)
+        sheet._check_dimensions(self.first_row - 1, 0)
+        sheet._check_dimensions(self.first_row + len(self.rows) - 2, len(OVERDUE_HEADERS) - 1)
+
+    @staticmethod
+    def _text(
+        letter: str,
+        r: int,
+        column: int,
+        value: str,
+        texts: dict[str, tuple[str | None, bool]],
+        shared: Callable[[str], int],
+        plain: list[str],
+        quoted: dict[int, str],
+        style: Callable[..., str],
+    ) -> str:
+        """One text cell as ``write_string`` (or ``write_blank`` for an empty text) stores
+        it: :func:`_put`'s cleaning and formula guard, the shared string registered now."""
+        cleaned = texts.get(value)
+        if cleaned is None:
+            cleaned = texts[value] = _cell_text(value)
+        text, quote = cleaned
+        if text is None:
+            return f'<c r="{letter}{r}" s="{plain[column]}"/>'
+        if quote:
+            token = quoted.get(column)
+            if token is None:
+                token = quoted[column] = style(column, quote=True)
+        else:
+            token = plain[column]
+        return f'<c r="{letter}{r}" s="{token}" t="s"><v>{shared(text)}</v></c>'
+
+    def write(self, fh: Any) -> None:
+        """The rows' XML with the style numbers: each format is numbered in the order of its
+        first cell, as xlsxwriter numbers formats while it writes a sheet's cells."""
+        xml = self._xml
+        first_use = sorted(
+            range(len(self._formats)), key=lambda k: xml.find(f'"#{k}"') % (len(xml) + 1)
+        )
+        for k in first_use:
+            if f'"#{k}"' in xml:
+                xml = xml.replace(f'"#{k}"', f'"{self._formats[k]._get_xf_index()}"')
+        fh.write(xml)
+
+
+def _row_height_attribute(sheet: xlsxwriter.worksheet.Worksheet, points: float) -> str:
+    """The ``ht``/``customHeight`` attributes xlsxwriter writes for a row of ``points`` set
+    as :func:`_write_sheet` sets heights (``set_row_pixels``, a default height kept)."""
+    pixels = points / 0.75
+    if pixels == sheet.default_row_height:
+        pixels = math.nextafter(pixels, math.inf)
+    return f' ht="{pixels * 0.75:.16g}" customHeight="1"'
 
 
 # --- printing -------------------------------------------------------------------------------
@@ -890,29 +1016,43 @@ def _format_properties(
 
 class _Worksheet(xlsxwriter.worksheet.Worksheet):
     """xlsxwriter's sheet, writing ``fitToWidth="1"`` as openpyxl does (xlsxwriter leaves the
-    default out; readers such as openpyxl then see no width to fit)."""
+    default out; readers such as openpyxl then see no width to fit), and a sheet's
+    :class:`_OverdueBody` after its own rows."""
 
     def _xml_empty_tag(self, tag: str, attributes: Any = None) -> None:
         if tag == "pageSetup" and self.fit_page and self.fit_width == 1:
             attributes = [*(attributes or []), ("fitToWidth", 1)]
         super()._xml_empty_tag(tag, attributes)
 
+    body: _OverdueBody | None = None
+
+    def _write_rows(self) -> None:
+        super()._write_rows()
+        if self.body is not None:
+            self.body.write(self.fh)
+
 
 def _write_sheet(book: xlsxwriter.Workbook, ws: _Sheet) -> None:
     """Write one built sheet with xlsxwriter, print setup included (:func:`print_setup`)."""
     sheet = book.add_worksheet(ws.title, worksheet_class=_Worksheet)
     formats: dict[tuple[object, ...], object] = {}
+
+    def format_for(key: tuple[object, ...]) -> object:
+        fmt = formats.get(key)
+        if fmt is None and key not in formats:
+            properties = _format_properties(*key)  # type: ignore[arg-type]
+            fmt = formats[key] = book.add_format(properties) if properties else None
+        return fmt
+
     for cell_range in ws.merges:
         first, last = cell_range.split(":")
         r1, c1 = coordinate_to_tuple(first)
         r2, c2 = coordinate_to_tuple(last)
         sheet.merge_range(r1 - 1, c1 - 1, r2 - 1, c2 - 1, None)
     for (r, c), cell in ws.cells.items():
-        key = (cell.font, cell.alignment, cell.border, cell.number_format, cell.quotePrefix)
-        fmt = formats.get(key)
-        if fmt is None and key not in formats:
-            properties = _format_properties(*key)  # type: ignore[arg-type]
-            fmt = formats[key] = book.add_format(properties) if properties else None
+        fmt = format_for(
+            (cell.font, cell.alignment, cell.border, cell.number_format, cell.quotePrefix)
+        )
         value = cell.value
         if value is None:
             if fmt is not None:
@@ -923,6 +1063,9 @@ def _write_sheet(book: xlsxwriter.Workbook, ws: _Sheet) -> None:
             sheet.write_datetime(r - 1, c - 1, value, fmt)
         else:
             sheet.write_number(r - 1, c - 1, value, fmt)
+    if ws.body is not None:
+        ws.body.attach(sheet, format_for)
+        sheet.body = ws.body
     for r, dimension in sorted(ws.row_dimensions.items()):
         if dimension.height is not None:
             # in pixels unrounded: xlsxwriter writes pixels × 0.75 points, the exact height.
@@ -987,7 +1130,7 @@ def _write_chart(
 
 def _save(sheets: list[_Sheet], path: Path, stamp: datetime) -> None:
     """Write the sheets with xlsxwriter, document dates ``stamp``, then re-date the zip entries
-    (:func:`files.write_fixed_zip`) and replace ``path`` atomically."""
+    (:func:`files.write_redated_zip`) and replace ``path`` atomically."""
     raw = io.BytesIO()
     book = xlsxwriter.Workbook(
         raw,
@@ -1008,4 +1151,4 @@ def _save(sheets: list[_Sheet], path: Path, stamp: datetime) -> None:
     for ws in sheets:
         _write_sheet(book, ws)
     book.close()
-    write_fixed_zip(raw.getvalue(), path, stamp)
+    write_redated_zip(raw.getvalue(), path, stamp)
