@@ -180,8 +180,34 @@ def _nfc(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return pa.chunked_array(chunks, pa.string())
 
 
+def _trimmed_columns(
+    data: pa.Table, keep: set[int]
+) -> tuple[dict[int, pa.ChunkedArray], pa.ChunkedArray, pa.ChunkedArray]:
+    """Each column trimmed (blank → null) one at a time: the trimmed columns ``keep`` asks
+    for, the first non-empty cell of each row and how many cells of each row are filled.
+    A column hoso does not keep (personal data, ignored headers) is never held trimmed."""
+    kept: dict[int, pa.ChunkedArray] = {}
+    first_cell: pa.ChunkedArray | None = None
+    filled: pa.ChunkedArray | None = None
+    for j in range(data.num_columns):
+        column = _blank_to_null(data.column(j))
+        valid = column.is_valid().cast(pa.int32())
+        filled = valid if filled is None else pc.add(filled, valid)
+        first_cell = column if first_cell is None else pc.coalesce(first_cell, column)
+        if j in keep:
+            kept[j] = column
+    if first_cell is None or filled is None:
+        empty = pa.chunked_array([pa.array([], pa.string())])
+        return kept, empty, pa.chunked_array([pa.array([], pa.int32())])
+    return kept, first_cell, filled
+
+
 def _skipped_rows(
-    cells: list[pa.ChunkedArray], match: HeaderMatch, vocab: Vocabulary
+    cells: dict[int, pa.ChunkedArray],
+    first_cell: pa.ChunkedArray,
+    filled: pa.ChunkedArray,
+    match: HeaderMatch,
+    vocab: Vocabulary,
 ) -> pa.ChunkedArray:
     """Which rows below the header are not dossiers (SPEC §3), as a boolean mask.
 
@@ -193,17 +219,13 @@ def _skipped_rows(
     A row with a reception date is always a dossier row, so a dossier is never dropped because
     of what its first cell says; a row holding only a code is a dossier row too (rejected).
     """
-    n = len(cells[0]) if cells else 0
+    n = len(first_cell)
     received_j = match.columns.get("received_at", match.columns.get("submitted_at"))
     code_blank = pc.is_null(cells[match.columns["dossier_code"]])
     if received_j is None:
         received_blank = pa.chunked_array([pa.array([True] * n, pa.bool_())])
     else:
         received_blank = pc.is_null(cells[received_j])
-    first_cell = pc.coalesce(*cells)
-    filled = cells[0].is_valid().cast(pa.int32())
-    for c in cells[1:]:
-        filled = pc.add(filled, c.is_valid().cast(pa.int32()))
     # a group row: one cell holding a name (a dossier code has no space in it)
     group_row = pc.and_(pc.equal(filled, 1), pc.match_substring_regex(first_cell, r"\s"))
     label_row = pc.or_(label_mask(first_cell, skip_label_keys(vocab)), group_row)
@@ -248,9 +270,11 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
     data = table.slice(match.data_start)
     del table
     n_data = data.num_rows
-    cells = [_blank_to_null(c) for c in data.columns]
+    mapped = {j for j in match.columns.values() if j < data.num_columns}
+    cells, first_cell, filled = _trimmed_columns(data, mapped)
     del data
-    keep = pc.invert(_skipped_rows(cells, match, vocab))
+    keep = pc.invert(_skipped_rows(cells, first_cell, filled, match, vocab))
+    del first_cell, filled
     first_row_number = sheet.first_row + match.data_start
     row_numbers = pa.array(range(first_row_number, first_row_number + n_data), pa.int64())
     kept = pc.sum(keep.cast(pa.int64())).as_py() or 0
@@ -258,13 +282,16 @@ def read_export(path: Path, vocab: Vocabulary, *, digest: str | None = None) -> 
     columns: dict[str, pa.ChunkedArray] = {"row_number": pc.filter(row_numbers, keep)}
     for name in CANONICAL_COLUMNS:
         j = match.columns.get(name)
-        if j is None or j >= len(cells):
+        if j is None or j not in cells:
             columns[name] = pa.chunked_array([pa.nulls(kept, pa.string())])
         else:
             columns[name] = pc.fill_null(_nfc(pc.filter(cells[j], keep)), "")
     del cells
     out = pa.table(columns)
     out, warnings = settle_values(out, vocab, path.name, formulas=kind in ("xlsx", "xls"))
+    # the sheet's table and the intermediate columns are freed; give their memory back to the
+    # system rather than keep it in Arrow's pool while the rows are loaded (peak memory)
+    pa.default_memory_pool().release_unused()
     return ReadResult(
         path=path,
         file_hash=digest or file_hash(path),
