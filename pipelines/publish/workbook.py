@@ -392,10 +392,7 @@ def _put(ws: _Sheet, row: int, column: int, value: object) -> _Cell:
     """:func:`put_cell` for a sheet being built: the same cleaning and formula guard."""
     cell = ws.cell(row, column)
     if isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.value = text or None
-        if text.startswith(_FORMULA_TRIGGERS):
-            cell.quotePrefix = True
+        cell.value, cell.quotePrefix = _cell_text(value)
     else:
         cell.value = value
         if isinstance(value, datetime):
@@ -814,13 +811,16 @@ _EXCEL_TEXT_MAX = 32767
 
 
 def _cell_text(value: str) -> tuple[str | None, bool]:
-    """What :func:`_put` makes of a text: cleaned of control characters (``None`` when nothing
-    is left), and whether it needs the quote prefix of the formula guard."""
+    """A text as a cell holds it: cleaned of control characters (``None`` when nothing is
+    left), cut to Excel's length as xlsxwriter cuts it, and whether it needs the quote prefix
+    of the formula guard (used by :func:`_put` and the streamed overdue rows alike)."""
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
     if not text:
         return None, False
-    if len(text) > _EXCEL_TEXT_MAX // 2 and len(text.encode("utf-16-le")) // 2 > _EXCEL_TEXT_MAX:
-        text = text.encode("utf-16-le")[: 2 * _EXCEL_TEXT_MAX].decode("utf-16-le", "ignore")
+    if len(text) > _EXCEL_TEXT_MAX // 2:
+        units = text.encode("utf-16-le", "surrogatepass")
+        if len(units) // 2 > _EXCEL_TEXT_MAX:
+            text = units[: 2 * _EXCEL_TEXT_MAX].decode("utf-16-le", "ignore")
     return text, text.startswith(_FORMULA_TRIGGERS)
 
 
